@@ -1,0 +1,43 @@
+"""Shape and type checks for the public functions of coursekit.
+
+Every public function validates its arguments here, so that a student who passes an
+array of the wrong shape reads which argument was wrong, the shape it had and the shape
+that was expected, instead of meeting a silent broadcast three functions later.
+"""
+
+import numpy as np
+
+
+def _fmt(shape):
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_shape(name, array, expected, what=""):
+    """Raise ValueError unless ``array`` is an ndarray of shape ``expected``.
+
+    ``expected`` is a tuple whose entries are ints or None (any size). ``what`` names
+    the axes, for example ``"(batch, time, features)"``, and is added to the message.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(array).__name__}")
+    ok = array.ndim == len(expected) and all(
+        e is None or e == s for e, s in zip(expected, array.shape, strict=False)
+    )
+    if not ok:
+        shown = _fmt(["?" if e is None else e for e in expected])
+        axes = f" = {what}" if what else ""
+        raise ValueError(f"{name} has shape {_fmt(array.shape)}, expected {shown}{axes}")
+    return array
+
+
+def check_params(params, shapes):
+    """Check that ``params`` has exactly the keys of ``shapes`` with those shapes."""
+    missing = sorted(set(shapes) - set(params))
+    extra = sorted(set(params) - set(shapes))
+    if missing or extra:
+        raise ValueError(
+            f"params must have keys {sorted(shapes)}; missing {missing}, unexpected {extra}"
+        )
+    for key, shape in shapes.items():
+        check_shape(f"params[{key!r}]", params[key], shape)
+    return params

@@ -1,0 +1,56 @@
+"""The repository's promises to a new user: pinned installs and a CI that runs the README."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def requirement_lines():
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return [line for line in lines if line.strip() and not line.startswith(("#", "-e"))]
+
+
+def test_every_requirement_is_pinned_exactly():
+    pinned = re.compile(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+")
+    loose = [line for line in requirement_lines() if not pinned.fullmatch(line)]
+    assert requirement_lines() and not loose, f"not pinned with ==: {loose}"
+
+
+@pytest.mark.parametrize(
+    "package, version",
+    [
+        ("jupyter-book", "1.0.4.post1"),
+        ("nbgrader", "0.9.6"),
+        ("nbval", "0.11.0"),
+        ("tensorflow_cpu", "2.21.0"),
+        ("torch", "2.13.0"),
+    ],
+)
+def test_key_packages_are_pinned_to_the_known_good_set(package, version):
+    assert f"{package}=={version}" in requirement_lines()
+
+
+def readme_commands():
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    return [line for line in block.splitlines() if line and not line.startswith("#")]
+
+
+def test_readme_opens_with_a_build_command_and_a_test_command():
+    build, test = readme_commands()
+    assert "pip install -r requirements.txt" in build and "jupyter-book build" in build
+    assert "-n -W --keep-going" in build
+    assert "pip install -r requirements.txt" in test and "pytest" in test
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text()
+    extract = re.search(r"cmd=\$\((.*)\)\n", script).group(1)
+    found = subprocess.run(
+        ["bash", "-c", extract], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == readme_commands()[1]
