@@ -20,6 +20,7 @@ the book's names; stacking happens inside.
 
 import numpy as np
 
+from ._init import uniform_params
 from ._validate import check_params, check_shape
 from .activations import dsigmoid, dtanh, sigmoid
 
@@ -59,12 +60,7 @@ def init_params(n_inputs, n_hidden, seed=0, dtype=np.float64):
         ``W_?x`` (D, H), ``W_?h`` (H, H) for ? in z, r, n; ``b_z``, ``b_r``, ``b_nx``,
         ``b_nh`` (H,).
     """
-    rng = np.random.default_rng(seed)
-    bound = 1.0 / np.sqrt(n_hidden)
-    return {
-        k: rng.uniform(-bound, bound, size=s).astype(dtype)
-        for k, s in param_shapes(n_inputs, n_hidden).items()
-    }
+    return uniform_params(param_shapes(n_inputs, n_hidden), n_hidden, seed, dtype)
 
 
 def _stack(params):

@@ -15,6 +15,7 @@ backward functions down.
 
 import numpy as np
 
+from ._init import uniform_params
 from ._validate import check_params, check_shape
 
 
@@ -40,12 +41,7 @@ def init_dense(n_hidden, n_outputs, seed=0, dtype=np.float64):
     params : dict of str to ndarray
         ``W_hy`` (H, O), ``b_y`` (O,).
     """
-    rng = np.random.default_rng(seed)
-    bound = 1.0 / np.sqrt(n_hidden)
-    return {
-        k: rng.uniform(-bound, bound, size=s).astype(dtype)
-        for k, s in param_shapes(n_hidden, n_outputs).items()
-    }
+    return uniform_params(param_shapes(n_hidden, n_outputs), n_hidden, seed, dtype)
 
 
 def _check_dense_params(params):

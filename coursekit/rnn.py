@@ -11,6 +11,7 @@ Sequences are batch-first: x of shape (B, T, D), hidden states h of shape (B, T,
 
 import numpy as np
 
+from ._init import uniform_params
 from ._validate import check_params, check_shape
 from .activations import ACTIVATIONS
 
@@ -43,12 +44,7 @@ def init_params(n_inputs, n_hidden, seed=0, dtype=np.float64):
     params : dict of str to ndarray
         ``W_xh`` (D, H), ``W_hh`` (H, H), ``b_h`` (H,).
     """
-    rng = np.random.default_rng(seed)
-    bound = 1.0 / np.sqrt(n_hidden)
-    return {
-        k: rng.uniform(-bound, bound, size=s).astype(dtype)
-        for k, s in param_shapes(n_inputs, n_hidden).items()
-    }
+    return uniform_params(param_shapes(n_inputs, n_hidden), n_hidden, seed, dtype)
 
 
 def _check(x, h_prev, params, activation, time_axis):
