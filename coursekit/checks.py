@@ -137,6 +137,11 @@ def _dtype_problem(name, actual, expected):
         )
     if a.kind == "f" and e.kind == "f":
         return f"{line} Precision was lost: look for an .astype(...) that is not needed."
+    if a.kind == "c":
+        return (
+            f"{line} The result is complex: eigenvalues (and square roots of negative numbers) "
+            "can be complex; take their modulus with np.abs(...) where a size is meant."
+        )
     if a.kind == "O":
         return (
             f"{line} dtype object means numpy could not build a numeric array, for example "
@@ -193,6 +198,10 @@ def _finite_problem(name, actual, expected):
     return None
 
 
+def _count(n, total):
+    return f"{n} of {total} value{'s' if total != 1 else ''} {'is' if n == 1 else 'are'}"
+
+
 def _value_problem(name, actual, expected, rtol, atol):
     close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
@@ -203,8 +212,8 @@ def _value_problem(name, actual, expected, rtol, atol):
     where = f" at index {tuple(int(i) for i in worst)}" if actual.ndim else ""
     return "\n".join(
         [
-            f"{name} has the right type, dtype and shape, but {int((~close).sum())} of "
-            f"{close.size} values are wrong.",
+            f"{name} has the right type, dtype and shape, but "
+            f"{_count(int((~close).sum()), close.size)} wrong.",
             f"The largest difference is {float(diff[worst]):.3g}{where}: expected "
             f"{float(expected[worst]):.6g}, got {float(actual[worst]):.6g}.",
             f"(Values count as equal when |actual - expected| <= {atol:g} + {rtol:g} * "
@@ -242,15 +251,31 @@ def _same(actual, value, rtol, atol):
 
 
 def _matching_mistake(actual, expected, mistakes, rtol, atol):
-    """The description of the first mistake whose result ``actual`` reproduces, or None.
+    """The descriptions of the mistakes whose result ``actual`` reproduces, or None.
 
     A mistake whose result equals the right answer on this test's data cannot be told
-    apart from it and is skipped.
+    apart from it and is skipped; when several mistakes give the same result, all are named.
     """
-    for hint, value in (mistakes or {}).items():
-        if _same(actual, value, rtol, atol) and not _same(value, expected, rtol, atol):
-            return hint
-    return None
+    hints = [
+        hint
+        for hint, value in (mistakes or {}).items()
+        if _same(actual, value, rtol, atol) and not _same(value, expected, rtol, atol)
+    ]
+    return "\nor: ".join(hints) if hints else None
+
+
+def _resolve(expected, mistakes):
+    """Evaluate lazily given values: ``expected`` or a mistake may be a zero-argument callable.
+
+    Tests pass reference values as ``lambda: ...`` so that the reference is touched only
+    when a comparison is made here (the secure grader compares outside the student's
+    process and never calls them there).
+    """
+
+    def value(v):
+        return v() if callable(v) else v
+
+    return value(expected), {hint: value(v) for hint, v in (mistakes or {}).items()}
 
 
 def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None):
@@ -262,8 +287,8 @@ def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None)
         How the message calls the array, e.g. ``"h_t"``.
     actual : object
         What the student's code produced.
-    expected : ndarray
-        The right answer.
+    expected : ndarray, or a callable returning one
+        The right answer (a callable is evaluated only when the check runs).
     rtol, atol : float
         The tolerance, stated by every test: |actual - expected| <= atol + rtol |expected|.
     mistakes : dict of str to ndarray, optional
@@ -277,6 +302,7 @@ def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None)
         With a message that says what differs and, if a mistake matches, its likely cause.
     """
     __tracebackhide__ = True
+    expected, mistakes = _resolve(expected, mistakes)
     problem = _array_problem(name, actual, np.asarray(expected), rtol, atol, axes)
     if problem is not None:
         _fail([problem], _matching_mistake(actual, expected, mistakes, rtol, atol))
@@ -289,6 +315,7 @@ def check_arrays(name, actual, expected, *, rtol, atol, mistakes=None):
     every array of that dict matches.
     """
     __tracebackhide__ = True
+    expected, mistakes = _resolve(expected, mistakes)
     hint = _matching_mistake(actual, expected, mistakes, rtol, atol)
     if type(actual) is not dict:
         _fail(
@@ -316,6 +343,7 @@ def check_arrays(name, actual, expected, *, rtol, atol, mistakes=None):
 def check_float(name, actual, expected, *, rtol, atol, mistakes=None):
     """Check a single float (a Python float or a numpy floating scalar), then its value."""
     __tracebackhide__ = True
+    expected, mistakes = _resolve(expected, mistakes)
     hint = _matching_mistake(actual, expected, mistakes, rtol, atol)
     if not isinstance(actual, (float, np.floating)):
         extra = ""
@@ -343,23 +371,21 @@ def check_float(name, actual, expected, *, rtol, atol, mistakes=None):
 def check_int(name, actual, expected, *, mistakes=None):
     """Check a whole number: a Python int or numpy integer (not a bool, not a float)."""
     __tracebackhide__ = True
+    expected, mistakes = _resolve(expected, mistakes)
     if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
         extra = ""
         if isinstance(actual, (float, np.floating)):
             extra = " A count is a whole number: use integer arithmetic (// not /) or int(...)."
         elif actual is None:
             extra = " Did you forget the `return` statement?"
-        shown = repr(actual) if isinstance(actual, (float, np.floating, type(None))) else "a value"
+        if isinstance(actual, (float, np.floating)):
+            shown = repr(float(actual))
+        else:
+            shown = "None" if actual is None else "a value"
         _fail([f"{name} is {shown} of type {_type_name(actual)}, expected an int.{extra}"])
     if actual != expected:
-        hint = next(
-            (
-                text
-                for text, value in (mistakes or {}).items()
-                if value != expected and actual == value
-            ),
-            None,
-        )
+        hints = [t for t, v in (mistakes or {}).items() if v != expected and actual == v]
+        hint = "\nor: ".join(hints) if hints else None
         _fail([f"{name} is {int(actual)}, expected {int(expected)}."], hint)
 
 

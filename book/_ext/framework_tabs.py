@@ -74,9 +74,7 @@ def make_tab_set(cells):
         rubric["sync_group"] = SYNC_GROUP
         rubric["sync_id"] = sync_id
         content = _component("tab-content", ["sd-tab-content"], [cell])
-        items.append(
-            _component("tab-item", ["sd-tab-item"], [rubric, content], selected=False)
-        )
+        items.append(_component("tab-item", ["sd-tab-item"], [rubric, content], selected=False))
     tab_set = _component("tab-set", ["sd-tab-set", "framework-tabs"], items)
     tab_set.source, tab_set.line = cells[0].source, cells[0].line
     return tab_set

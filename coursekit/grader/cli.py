@@ -1,0 +1,158 @@
+"""``coursekit grade``: the command line of the class grader.
+
+    coursekit grade ASSIGNMENT SUBMISSIONS --out DIR [options]
+    python -m coursekit grade ASSIGNMENT SUBMISSIONS --out DIR [options]
+
+ASSIGNMENT is the name of a folder in the course's ``solutions/`` (the nbgrader source
+folder), e.g. ``01_rnn_cell``; the course is the current folder or the nearest parent
+holding ``nbgrader_config.py`` (or ``--course``). SUBMISSIONS is an LMS export (zip or
+folder; see :mod:`coursekit.grader.ingest` for the supported naming). Everything is
+written to DIR: grades.csv, report.html, feedback/, gradebook.db, results/, grading.log.
+"""
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from .grade import Grader, GradingError, Options, cores
+from .sandbox import Limits
+
+EPILOG = """\
+submissions (a folder, or a .zip/.tar/.tar.gz of one):
+  <student>/<notebook>.ipynb                      one folder per student, any depth
+  name_userid_submissionid_<file>                 Canvas (also name_LATE_..., notebook-1.ipynb)
+  Full Name_12345_assignsubmission_file_/<file>   Moodle (onlinetext folders are ignored)
+  <student>.ipynb                                 loose notebooks
+  A student's upload may itself be a zip or tar (nested up to 3 deep). Members with
+  absolute paths, '..', links or devices are refused, and so is an archive that unpacks
+  to more than 512 MiB. A single notebook with another name is graded (with a note).
+
+output folder:
+  grades.csv        one row per student: points per test cell, total, status, reason, flags
+  report.html       score distribution, pass rate per test, runtimes, flagged submissions
+  feedback/<student>/<assignment>/<notebook>.html
+  gradebook.db      nbgrader gradebook (cd OUT && nbgrader export -> nbgrader_grades.csv)
+  results/          one JSON per student; a rerun skips those already graded (--force: all)
+  grading.log       what happened, with reasons
+
+sandbox: bubblewrap (no network, read-only system, nothing of the course, the
+submissions or the output visible, user nobody, own PID namespace), plus limits on
+memory, CPU time, processes, file size, output and time. Without bubblewrap
+(--sandbox none) only the limits and a private working folder remain: the notebook can
+then read and write the file system and use the network. See coursekit/grader/sandbox.py.
+"""
+
+
+def find_course(start):
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "nbgrader_config.py").exists():
+            return folder
+    return start
+
+
+def parse_timeout(text):
+    """``60`` (per cell) or ``60:900`` (per cell : per notebook), in seconds."""
+    cell, _, notebook = text.partition(":")
+    try:
+        return float(cell), float(notebook) if notebook else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a timeout: {text!r}") from None
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="coursekit", description="Tools for the RNN course.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser(
+        "grade",
+        help="grade a class's submissions of one assignment in a sandbox",
+        description=__doc__.split("\n\n")[2],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grade.add_argument("assignment", help="assignment name (a folder in solutions/)")
+    grade.add_argument("submissions", type=Path, help="LMS export: a .zip/.tar(.gz) or a folder")
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    grade.add_argument("--course", type=Path, help="course folder (default: found from here)")
+    grade.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help=f"submissions graded at once (default: cores = {cores()})",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=parse_timeout,
+        default=(60.0, None),
+        metavar="CELL[:NOTEBOOK]",
+        help="seconds per cell, optionally per notebook (default 60:600)",
+    )
+    grade.add_argument(
+        "--notebook-timeout", type=float, default=None, help="seconds per notebook (default 600)"
+    )
+    grade.add_argument(
+        "--memory",
+        type=int,
+        default=4096,
+        metavar="MB",
+        help="memory per submission (default 4096)",
+    )
+    grade.add_argument("--processes", type=int, default=64, help="processes per submission (64)")
+    grade.add_argument(
+        "--force", action="store_true", help="regrade everything (default: continue a previous run)"
+    )
+    grade.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "none"),
+        default="auto",
+        help="bwrap (required), none (trusted notebooks only), auto (bwrap if it works)",
+    )
+    grade.add_argument(
+        "--no-self-check",
+        action="store_true",
+        help="skip checking that the solutions score full marks in the sandbox",
+    )
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    cell_timeout, notebook_timeout = args.timeout
+    notebook_timeout = args.notebook_timeout or notebook_timeout or max(600.0, cell_timeout)
+    limits = Limits(
+        memory_mb=args.memory,
+        cell_timeout=cell_timeout,
+        notebook_timeout=notebook_timeout,
+        processes=args.processes,
+    )
+    options = Options(
+        workers=args.workers,
+        limits=limits,
+        force=args.force,
+        sandbox=args.sandbox,
+        self_check=not args.no_self_check,
+        progress=not args.quiet,
+    )
+    course = args.course or find_course(Path.cwd())
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        grader = Grader(course, args.assignment, args.submissions, args.out, options)
+        summary = grader.run()
+    except GradingError as err:
+        print(f"coursekit grade: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\ncoursekit grade: interrupted; run the same command again to continue",
+            file=sys.stderr,
+        )
+        return 130
+    print(summary["line"])
+    print(f"results in {Path(args.out)}: grades.csv, report.html, feedback/")
+    return 0

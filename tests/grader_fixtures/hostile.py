@@ -1,0 +1,395 @@
+"""Hostile and broken submissions of the toy assignment, one per trick.
+
+Each builder takes a context (the host paths a submission might try to reach) and returns
+the notebook (a dict) a student would hand in. The expected outcome is asserted in
+tests/test_grader_hostile.py; the numbers in the comments are the toy's points
+(test_affine 2 + test_affine_hidden 3, test_count 1 + test_count_hidden 2, test_tanh 2).
+"""
+
+from .course import cell, notebook
+
+WRONG_AFFINE = "def affine(x, W, b):\n    return x @ W\n"  # forgets the bias
+
+
+# --- 1. comparison tricks -----------------------------------------------------------------
+
+
+def always_equal(ctx):
+    return notebook(
+        {
+            "affine": (
+                "class Anything:\n"
+                "    def __eq__(self, other): return True\n"
+                "    def __ne__(self, other): return False\n"
+                "    shape = property(lambda self: (2, 4))\n"
+                "    dtype = property(lambda self: __import__('numpy').dtype('float64'))\n"
+                "def affine(x, W, b):\n    return Anything()\n"
+            ),
+            "count_params": (
+                "class Liar(int):\n"
+                "    def __eq__(self, other): return True\n"
+                "    def __ne__(self, other): return False\n"
+                "def count_params(n_inputs, n_outputs):\n    return Liar(0)\n"
+            ),
+            "tanh_half": (
+                "class F(float):\n"
+                "    def __eq__(self, other): return True\n"
+                "    def __ne__(self, other): return False\n"
+                "tanh_half = F(0.0)\n"
+            ),
+        }
+    )
+
+
+def ndarray_subclass(ctx):
+    return notebook(
+        {
+            "affine": (
+                "import numpy as np\n"
+                "class Yes(np.ndarray):\n"
+                "    def __eq__(self, other): return np.ones(self.shape, bool)\n"
+                "def affine(x, W, b):\n"
+                "    return np.zeros((x.shape[0], W.shape[1]), x.dtype).view(Yes)\n"
+            ),
+            "count_params": "def count_params(n_inputs, n_outputs):\n    return [16]\n",
+        }
+    )
+
+
+# --- 2. monkeypatching ----------------------------------------------------------------
+
+
+def monkeypatch(ctx):
+    return notebook(
+        {
+            "affine": (
+                "import builtins, numpy as np, numpy.testing\n"
+                "import coursekit.checks as checks\n"
+                "np.allclose = lambda *a, **k: True\n"
+                "np.isclose = lambda a, b, *x, **k: np.ones(np.shape(a), bool)\n"
+                "np.testing.assert_allclose = lambda *a, **k: None\n"
+                "checks.check_array = lambda *a, **k: None\n"
+                "checks.check_int = lambda *a, **k: None\n"
+                "checks.evaluate = lambda *a, **k: (True, '')\n"
+                "check_array = check_int = check_float = lambda *a, **k: None\n"
+                "builtins.isinstance = lambda *a: True\n" + WRONG_AFFINE
+            ),
+            "count_params": "def count_params(n_inputs, n_outputs):\n    return 0\n",
+            "tanh_half": "tanh_half = 0.0\n",
+        }
+    )
+
+
+# --- 3. hiding errors -----------------------------------------------------------------
+
+
+def hide_errors(ctx):
+    return notebook(
+        {
+            "affine": (
+                "import sys\n"
+                "sys.excepthook = lambda *a: None\n"
+                "ip = get_ipython()\n"
+                "ip.set_custom_exc((BaseException,), lambda *a, **k: None)\n"
+                "ip.showtraceback = lambda *a, **k: None\n"
+                "def affine(x, W, b):\n    raise ValueError('hidden?')\n"
+            ),
+            "count_params": "def count_params(n_inputs, n_outputs):\n    return 0\n",
+        }
+    )
+
+
+# --- 4. tampering with the test cells ---------------------------------------------------
+
+
+def edit_test(ctx):
+    nb = notebook({"count_params": "def count_params(n_inputs, n_outputs):\n    return 0\n"})
+    cell(nb, "test_count")["source"] = "print('All tests passed')\n"
+    cell(nb, "test_count_hidden")["source"] = "pass\n"
+    return nb
+
+
+def delete_test(ctx):
+    nb = notebook()
+    nb["cells"] = [c for c in nb["cells"] if c["metadata"]["nbgrader"]["grade_id"] != "test_affine"]
+    return nb
+
+
+def strip_metadata(ctx):
+    nb = notebook({"tanh_half": "tanh_half = 0.0\n"})
+    cell(nb, "test_tanh")["metadata"] = {}
+    return nb
+
+
+def retype_test(ctx):
+    nb = notebook({"count_params": "def count_params(n_inputs, n_outputs):\n    return 1\n"})
+    target = cell(nb, "test_count")
+    target["cell_type"] = "markdown"
+    target.pop("outputs", None)
+    target.pop("execution_count", None)
+    return nb
+
+
+def duplicate_test(ctx):
+    nb = notebook()
+    index = next(i for i, c in enumerate(nb["cells"]) if c.get("id") == "test_affine")
+    nb["cells"].insert(index, dict(nb["cells"][index]))
+    return nb
+
+
+# --- 5. killing the process ---------------------------------------------------------------
+
+EXIT_CODES = {
+    "sys_exit": "import sys\nsys.exit(0)\n",
+    "os_exit": "import os\nos._exit(0)\n",
+    "segfault": "import ctypes\nctypes.string_at(0)\n",
+    "kill_self": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+}
+
+
+def killer(code):
+    def build(ctx):
+        return notebook({"count_params": code})
+
+    return build
+
+
+# --- 6. time --------------------------------------------------------------------------------
+
+
+def infinite_loop(ctx):
+    return notebook({"count_params": "while True:\n    pass\n"})
+
+
+def long_sleep_in_function(ctx):
+    return notebook(
+        {
+            "count_params": (
+                "import time\ndef count_params(n_inputs, n_outputs):\n    time.sleep(1000)\n"
+            )
+        }
+    )
+
+
+def ignores_alarm(ctx):
+    return notebook(
+        {
+            "count_params": (
+                "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                "while True:\n    pass\n"
+            )
+        }
+    )
+
+
+def slow_everywhere(ctx):
+    """Every answer cell sleeps just under the cell limit: the notebook limit fires."""
+    nap = f"import time\ntime.sleep({ctx['cell_timeout'] * 0.8})\n"
+    nb = notebook()
+    for gid in ("affine", "count_params", "tanh_half"):
+        cell(nb, gid)["source"] = nap + cell(nb, gid)["source"]
+    return nb
+
+
+# --- 7. resources ---------------------------------------------------------------------------
+
+
+def memory_bomb(ctx):
+    return notebook(
+        {"count_params": "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 2**20))\n"}
+    )
+
+
+def fork_bomb(ctx):
+    return notebook(
+        {
+            "count_params": (
+                "import os, time\n"
+                "for _ in range(10_000):\n"
+                "    if os.fork() == 0:\n"
+                "        time.sleep(60)\n"
+                "        os._exit(0)\n"
+            )
+        }
+    )
+
+
+def disk_filler(ctx):
+    return notebook(
+        {
+            "count_params": (
+                "chunk = b'x' * 2**20\n"
+                "with open('big.bin', 'wb') as f:\n"
+                "    for _ in range(10_000):\n"
+                "        f.write(chunk)\n"
+            ),
+            "tanh_half": (
+                "import numpy as np\n"
+                "try:\n"
+                "    for i in range(100_000):\n"
+                "        with open(f'/tmp/f{i}', 'wb') as f:\n"
+                "            f.write(b'y' * 2**20)\n"
+                "except OSError as err:\n"
+                "    print('disk full:', err)\n"
+                "tanh_half = float(np.tanh(0.5))\n"
+            ),
+        }
+    )
+
+
+# --- 8. reaching outside ------------------------------------------------------------------
+
+
+def snoop(ctx):
+    targets = {
+        "solutions": ctx["course"] / "solutions" / "toy" / "toy.ipynb",
+        "reference": ctx["reference_source"],
+        "other_student": ctx["other_student"],
+        "output": ctx["out"],
+        "gradebook": ctx["out"] / "gradebook.db",
+        "results": ctx["out"] / "results",
+    }
+    lines = ["import os, socket", "leaks = []"]
+    for name, path in targets.items():
+        lines += [
+            "try:",
+            f"    p = {str(path)!r}",
+            "    os.listdir(p) if os.path.isdir(p) else open(p, 'rb').read(10)",
+            f"    leaks.append({name!r})",
+            "except OSError:",
+            "    pass",
+        ]
+    lines += [
+        "for p in [" + ", ".join(repr(str(x)) for x in ctx["write_targets"]) + "]:",
+        "    try:",
+        "        open(p, 'w').write('pwned')",
+        "        leaks.append('write ' + p)",
+        "    except OSError:",
+        "        pass",
+        "try:",
+        f"    socket.create_connection(('127.0.0.1', {ctx['port']}), timeout=2).close()",
+        "    leaks.append('network')",
+        "except OSError:",
+        "    pass",
+        "print('LEAKS', leaks)",
+        "def count_params(n_inputs, n_outputs):",
+        "    return n_inputs * n_outputs + n_outputs",
+    ]
+    return notebook({"count_params": "\n".join(lines) + "\n"})
+
+
+# --- 9. output ------------------------------------------------------------------------------
+
+
+def noisy(ctx):
+    return notebook(
+        {
+            "affine": (
+                "import os, sys, warnings\n"
+                "print('x' * 5_000_000)\n"
+                "for _ in range(200):\n"
+                "    os.write(1, b'y' * 100_000)\n"
+                "    os.write(2, b'z' * 100_000)\n"
+                "warnings.warn('this costs nothing')\n"
+                "print('All tests passed', file=sys.stderr)\n"
+                "def affine(x, W, b):\n"
+                "    warnings.warn('inside the function too')\n"
+                "    return x @ W + b\n"
+            ),
+        }
+    )
+
+
+def claims_success(ctx):
+    return notebook(
+        {
+            "affine": WRONG_AFFINE + "print('All tests passed')\n",
+            "count_params": "def count_params(n_inputs, n_outputs):\n"
+            "    print('All tests passed')\n    return 0\n",
+        }
+    )
+
+
+# --- 10. the reference ------------------------------------------------------------------------
+
+
+def imports_reference(ctx):
+    return notebook(
+        {
+            "affine": (
+                "from coursekit.heads import dense_forward\n"
+                "def affine(x, W, b):\n"
+                "    return dense_forward(x, {'W_hy': W, 'b_y': b})[0]\n"
+            ),
+            "count_params": (
+                "import importlib.util, sys\n"
+                f"sys.path.insert(0, {str(ctx['repo'])!r})\n"
+                "def count_params(n_inputs, n_outputs):\n"
+                f"    spec = importlib.util.spec_from_file_location('r', {str(ctx['reference_source'])!r})\n"
+                "    module = importlib.util.module_from_spec(spec)\n"
+                "    spec.loader.exec_module(module)\n"
+                "    return module.n_params(n_inputs, n_outputs)\n"
+            ),
+        }
+    )
+
+
+# --- 12. copies ---------------------------------------------------------------------------------
+
+COPIED = {
+    "affine": (
+        "def affine(x, W, b):\n"
+        "    # my own version, with a dot product\n"
+        "    out = np.dot(x, W)\n"
+        "    out = out + b[np.newaxis, :]\n"
+        "    return out\n"
+    ),
+    "count_params": (
+        "def count_params(n_inputs, n_outputs):\n"
+        "    weights = n_inputs * n_outputs\n"
+        "    return weights + n_outputs\n"
+    ),
+}
+
+
+def copy_a(ctx):
+    return notebook(COPIED)
+
+
+def copy_b(ctx):
+    # The same code with other comments and spacing.
+    return notebook(
+        {
+            key: source.replace("# my own version, with a dot product", "# written alone!").replace(
+                " = ", "="
+            )
+            for key, source in COPIED.items()
+        }
+    )
+
+
+CATALOGUE = {
+    "always_equal": always_equal,
+    "ndarray_subclass": ndarray_subclass,
+    "monkeypatch": monkeypatch,
+    "hide_errors": hide_errors,
+    "edit_test": edit_test,
+    "delete_test": delete_test,
+    "strip_metadata": strip_metadata,
+    "retype_test": retype_test,
+    "duplicate_test": duplicate_test,
+    **{name: killer(code) for name, code in EXIT_CODES.items()},
+    "infinite_loop": infinite_loop,
+    "long_sleep": long_sleep_in_function,
+    "ignores_alarm": ignores_alarm,
+    "slow_everywhere": slow_everywhere,
+    "memory_bomb": memory_bomb,
+    "fork_bomb": fork_bomb,
+    "disk_filler": disk_filler,
+    "snoop": snoop,
+    "noisy": noisy,
+    "claims_success": claims_success,
+    "imports_reference": imports_reference,
+    "copy_a": copy_a,
+    "copy_b": copy_b,
+}

@@ -1,0 +1,358 @@
+"""The book builds strictly, its chapters execute, and Keras/PyTorch cell pairs become synced tabs.
+
+Every test here runs Jupyter Book or executes notebooks, so the whole module is marked slow.
+Tiny test books reuse the real _config.yml (and with it the local extension in book/_ext), so
+they test the configuration the real book is built with.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+JUPYTER_BOOK = str(BIN / "jupyter-book") if (BIN / "jupyter-book").exists() else "jupyter-book"
+JUPYTEXT = str(BIN / "jupytext") if (BIN / "jupytext").exists() else "jupytext"
+STRICT = ["--all", "-n", "-W", "--keep-going"]
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3 (ipykernel)
+  language: python
+  name: python3
+---
+"""
+
+
+def toc_files():
+    """Every file listed in _toc.yml, in order (root first)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+CHAPTERS = [f for f in toc_files() if re.fullmatch(r"book/\d\d_\w+", f)]
+
+
+def build(book_dir, *extra, output=None):
+    """Run jupyter-book build on book_dir; return the CompletedProcess (stdout + stderr merged)."""
+    cmd = [JUPYTER_BOOK, "build", *STRICT, *extra]
+    if output is not None:
+        cmd += ["--path-output", str(output)]
+    cmd.append(str(book_dir))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+
+
+def make_book(tmp_path, pages):
+    """A small book with the real configuration; pages maps "name" -> MyST text, first is root."""
+    book = tmp_path / "book_src"
+    (book / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
+    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    names = list(pages)
+    toc = {"format": "jb-book", "root": f"book/{names[0]}"}
+    if len(names) > 1:
+        toc["chapters"] = [{"file": f"book/{name}"} for name in names[1:]]
+    (book / "_toc.yml").write_text(yaml.safe_dump(toc))
+    for name, text in pages.items():
+        (book / "book" / f"{name}.md").write_text(text)
+    return book
+
+
+def output_of(result):
+    return result.stdout + result.stderr
+
+
+TABS_PAGE = (
+    HEADER
+    + """
+# Tabs
+
+```{code-cell} ipython3
+:tags: [tab-keras]
+
+print("keras-output-" + "71")
+```
+
+```{code-cell} ipython3
+:tags: [tab-pytorch]
+
+print("pytorch-output-" + "72")
+```
+
+Text between two tab-sets.
+
+```{code-cell} ipython3
+:tags: [tab-keras]
+
+print("second keras")
+```
+
+```{code-cell} ipython3
+:tags: [tab-pytorch]
+
+print("second pytorch")
+```
+"""
+)
+
+
+def test_keras_pytorch_cell_pair_becomes_synced_tab_set(tmp_path):
+    book = make_book(tmp_path, {"tabs": TABS_PAGE})
+    result = build(book)
+    assert result.returncode == 0, output_of(result)[-5000:]
+
+    html = (book / "_build" / "html" / "book" / "tabs.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    tab_sets = soup.select("div.sd-tab-set.framework-tabs")
+    assert len(tab_sets) == 2, "each adjacent pair should become exactly one tab-set"
+
+    first = tab_sets[0]
+    inputs = first.find_all("input", recursive=False)
+    labels = first.find_all("label", recursive=False)
+    contents = first.find_all("div", class_="sd-tab-content", recursive=False)
+    assert [i["type"] for i in inputs] == ["radio", "radio"]
+    assert len({i["name"] for i in inputs}) == 1, "both tabs belong to one radio group"
+    assert inputs[0].has_attr("checked") and not inputs[1].has_attr("checked")
+    assert [label.get_text(strip=True) for label in labels] == ["Keras", "PyTorch"]
+    assert [label["data-sync-group"] for label in labels] == ["framework", "framework"]
+    assert [label["data-sync-id"] for label in labels] == ["keras", "pytorch"]
+    assert [label["for"] for label in labels] == [i["id"] for i in inputs]
+
+    keras_tab, pytorch_tab = contents
+    assert "tag_tab-keras" in keras_tab.select_one("div.cell")["class"]
+    assert "tag_tab-pytorch" in pytorch_tab.select_one("div.cell")["class"]
+    assert "keras-output-" in keras_tab.select_one("div.cell_input").get_text()
+    assert "keras-output-71" in keras_tab.select_one("div.cell_output").get_text()
+    assert "pytorch-output-" in pytorch_tab.select_one("div.cell_input").get_text()
+    assert "pytorch-output-72" in pytorch_tab.select_one("div.cell_output").get_text()
+    assert "pytorch-output-72" not in keras_tab.get_text()
+
+    # every cell ended up inside a tab, and sphinx-design's sync script is on the page
+    cells = soup.select("div.cell")
+    assert len(cells) == 4
+    assert all(cell.find_parent("div", class_="sd-tab-content") for cell in cells)
+    assert "design-tabs.js" in html
+
+
+def test_unpaired_framework_cell_fails_the_strict_build(tmp_path):
+    page = HEADER + "\n# Unpaired\n\n```{code-cell} ipython3\n:tags: [tab-keras]\n\nprint(1)\n```\n"
+    book = make_book(tmp_path, {"unpaired": page})
+    result = build(book)
+    assert result.returncode != 0
+    assert "must be followed directly by a code cell tagged 'tab-pytorch'" in output_of(result)
+
+
+def test_book_with_a_failing_cell_does_not_build(tmp_path):
+    page = (
+        HEADER
+        + "\n# Broken\n\n```{code-cell} ipython3\n"
+        + 'raise ValueError("injected failure " + "4242")\n```\n'
+    )
+    book = make_book(tmp_path, {"broken": page})
+    result = build(book)
+    assert result.returncode != 0
+    assert "injected failure 4242" in output_of(result)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[Path(c).name for c in CHAPTERS])
+def test_chapter_executes_without_error(chapter, tmp_path):
+    # A chapter is a text notebook: converted with jupytext it has no stored outputs, so
+    # there is nothing for strict nbval (--nbval) to compare against. The honest check is
+    # that every cell executes without error, which is what --nbval-lax does (it compares
+    # only cells explicitly marked nbval-check-output). The notebook runs next to links to
+    # book/figures and book/data, so relative paths work as in the book build.
+    source = ROOT / f"{chapter}.md"
+    assert source.exists(), f"{chapter}.md is listed in _toc.yml but does not exist"
+    for folder in ("figures", "data"):
+        if (ROOT / "book" / folder).is_dir():
+            (tmp_path / folder).symlink_to(ROOT / "book" / folder)
+    notebook = tmp_path / f"{source.stem}.ipynb"
+    subprocess.run(
+        [JUPYTEXT, "--to", "ipynb", str(source), "-o", str(notebook)],
+        check=True,
+        capture_output=True,
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-cell-timeout=180",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            str(notebook),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=1800,
+    )
+    assert result.returncode == 0, output_of(result)[-8000:]
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The real book built strictly into a temporary folder: (CompletedProcess, html folder)."""
+    out = tmp_path_factory.mktemp("book_build")
+    result = build(ROOT, output=out)
+    return result, out / "_build" / "html"
+
+
+def test_full_book_builds_strictly(built_book):
+    result, html = built_book
+    assert result.returncode == 0, output_of(result)[-8000:]
+    for page in toc_files():
+        assert (html / f"{page}.html").exists(), f"{page} was not built"
+
+
+def test_built_chapters_contain_no_error_output(built_book):
+    result, html = built_book
+    assert result.returncode == 0, output_of(result)[-3000:]
+    for chapter in CHAPTERS:
+        soup = BeautifulSoup((html / f"{chapter}.html").read_text(), "html.parser")
+        assert not soup.select("div.output.error, div.output.traceback"), chapter
+        assert not soup.select("div.output.stderr"), f"{chapter} shows stderr output"
+
+
+def test_framework_cells_are_all_inside_synced_tabs(built_book):
+    result, html = built_book
+    assert result.returncode == 0, output_of(result)[-3000:]
+    for chapter in CHAPTERS:
+        soup = BeautifulSoup((html / f"{chapter}.html").read_text(), "html.parser")
+        for cell in soup.select("div.cell.tag_tab-keras, div.cell.tag_tab-pytorch"):
+            content = cell.find_parent("div", class_="sd-tab-content")
+            assert content is not None, f"an untabbed framework cell in {chapter}"
+            tab_set = content.find_parent("div", class_="framework-tabs")
+            labels = tab_set.find_all("label", recursive=False)
+            assert [lab["data-sync-id"] for lab in labels] == ["keras", "pytorch"]
+
+
+REQUIRED_KEYS = {
+    "elman1990",
+    "werbos1990",
+    "hochreiter1997",
+    "schuster1997",
+    "cho2014",
+    "pascanu2013",
+    "bengio1994",
+    "vaswani2017",
+    "graves2013",
+    "gers2000",
+    "chung2014",
+    "williams1990",
+    "sutskever2014",
+}
+
+
+def test_bibliography_holds_every_required_and_every_cited_key():
+    keys = set(re.findall(r"@\w+\{(\w+),", (ROOT / "book" / "references.bib").read_text()))
+    assert REQUIRED_KEYS <= keys, f"missing: {sorted(REQUIRED_KEYS - keys)}"
+    cited = set()
+    for page in (ROOT / "book").rglob("*.md"):
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", page.read_text()):
+            cited |= {key.strip() for key in group.split(",")}
+    assert cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+
+
+def test_references_page_lists_the_whole_bibliography(built_book):
+    result, html = built_book
+    assert result.returncode == 0, output_of(result)[-3000:]
+    keys = re.findall(r"@\w+\{(\w+),", (ROOT / "book" / "references.bib").read_text())
+    soup = BeautifulSoup((html / "book" / "references.html").read_text(), "html.parser")
+    entries = soup.select("div.citation, dl.citation > dt")
+    assert len(entries) == len(keys)
+
+
+PLOTS = {
+    "draw_rolled_unrolled": lambda p, np: p.draw_rolled_unrolled(n_steps=3),
+    "draw_topologies": lambda p, np: p.draw_topologies(),
+    "plot_gradient_norms": lambda p, np: p.plot_gradient_norms({"a": np.logspace(0, -5, 11)}),
+    "plot_over_time": lambda p, np: p.plot_over_time({"a": np.ones(5)}, "y", logy=False),
+    "plot_training_curves": lambda p, np: p.plot_training_curves({"a": [1.0, 0.5, np.nan]}),
+    "plot_prediction": lambda p, np: p.plot_prediction(
+        np.sin(np.arange(20)), np.zeros(5), split=15
+    ),
+    "plot_heatmaps": lambda p, np: p.plot_heatmaps({"i": np.zeros((4, 3)), "f": np.ones((4, 3))}),
+}
+
+
+@pytest.mark.parametrize(
+    "kind", ["one-to-one", "one-to-many", "many-to-one", "many-to-many-synced", "encoder-decoder"]
+)
+def test_draw_topology_returns_a_closed_figure_with_boxes(kind):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coursekit import plotting
+
+    fig = plotting.draw_topology(kind)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    assert len(fig.axes[0].patches) >= 3
+    assert fig.number not in plt.get_fignums(), (
+        "returned figures are closed (shown once in notebooks)"
+    )
+
+
+def test_draw_topology_names_the_known_kinds_for_an_unknown_one():
+    from coursekit import plotting
+
+    with pytest.raises(ValueError, match="one-to-many"):
+        plotting.draw_topology("two-to-two")
+
+
+@pytest.mark.parametrize("name", sorted(PLOTS))
+def test_plotting_function_returns_a_figure_and_leaves_no_open_figure(name):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from coursekit import plotting
+
+    open_before = set(plt.get_fignums())
+    fig = PLOTS[name](plotting, np)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    assert set(plt.get_fignums()) == open_before
+    fig.savefig(os.devnull, format="png")
+
+
+def test_plotting_into_given_axes_keeps_the_callers_figure_open():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from coursekit import plotting
+
+    fig, ax = plt.subplots()
+    assert plotting.plot_gradient_norms({"a": np.ones(3)}, ax=ax) is fig
+    assert fig.number in plt.get_fignums()
+    plt.close(fig)

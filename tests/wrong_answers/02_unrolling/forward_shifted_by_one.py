@@ -1,0 +1,13 @@
+# grade_id: rnn_forward
+# message: off by one step
+import numpy as np
+
+
+def rnn_forward(x, h0, params, activation="tanh"):
+    f = np.tanh if activation == "tanh" else (lambda a: np.maximum(a, 0))
+    h = np.empty(x.shape[:2] + h0.shape[1:], dtype=x.dtype)
+    h_t = h0
+    for t in range(x.shape[1]):
+        h[:, t] = h_t
+        h_t = f(x[:, t] @ params["W_xh"] + h_t @ params["W_hh"] + params["b_h"])
+    return h
