@@ -108,6 +108,7 @@ class Grader:
         self.ingest_problems = []
         self.sandbox = None
         self.reference = None
+        self._warm = None
 
     # --- plumbing -------------------------------------------------------------------
 
@@ -444,10 +445,11 @@ class Grader:
             raise GradingError(str(err)) from None
         self.ingest_problems = problems
         self.log(f"found {len(subs)} submission(s) for {self.assignment.name}")
+        self.prepare()
         if self.options.outputs:
             # The outputs need nbgrader and matplotlib, slow to import: load them meanwhile.
-            threading.Thread(target=_warm_imports, daemon=True).start()
-        self.prepare()
+            self._warm = threading.Thread(target=_warm_imports, daemon=True)
+            self._warm.start()
         todo, results = [], {}
         for sub in subs:
             done = self.results_dir / f"{sub.student}.json"
@@ -473,6 +475,8 @@ class Grader:
             pool.shutdown(wait=False, cancel_futures=True)
             runner.stop_all()
             pool.shutdown(wait=True)
+            if self._warm is not None:  # a daemon thread still importing at exit can crash
+                self._warm.join(timeout=120)
             done = len(list(self.results_dir.glob("*.json")))
             self.log(f"interrupted: {done} result(s) kept; run the same command to continue")
             self.log_file.close()

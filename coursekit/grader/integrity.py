@@ -139,8 +139,10 @@ def rebuild(spec, notebook):
         elif _norm(cell_text(student)) != _norm(sc.release):
             result.flags.append(f"{what} {sc.key} was edited (restored)")
         meta = nbgrader_meta(student)
-        if sc.role == TEST and meta and (
-            not meta.get("grade") or float(meta.get("points") or 0) != sc.points
+        if (
+            sc.role == TEST
+            and meta
+            and (not meta.get("grade") or float(meta.get("points") or 0) != sc.points)
         ):
             result.flags.append(f"{what} {sc.key}: its nbgrader metadata was changed (ignored)")
         if len(positions) > 1:

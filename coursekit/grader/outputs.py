@@ -57,7 +57,7 @@ def write_grades_csv(path, assignment, results):
             reason = r["reason"] if not graded else "; ".join(_unique(r.get("notes", [])))
             writer.writerow(
                 [
-                    r["student"],
+                    _one_line(r["student"]),
                     r.get("lms_id", ""),
                     *scores,
                     fmt(r["score"]) if graded else "",
@@ -80,7 +80,9 @@ def _unique(items):
 
 
 def _one_line(text):
-    return " ".join(str(text).split())[:1000]
+    """One line of at most 1000 characters that a spreadsheet will not run as a formula."""
+    text = " ".join(str(text).split())[:1000]
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _alembic_head():

@@ -1,0 +1,11 @@
+# grade_id: param_count
+# message: three blocks counted for the LSTM
+
+
+def param_count(cell, n_inputs, n_hidden, two_biases=False):
+    D, H = n_inputs, n_hidden
+    blocks = {"rnn": 1, "lstm": 3, "gru": 3}[cell]
+    count = blocks * (H * D + H * H + (2 * H if two_biases else H))
+    if cell == "gru" and not two_biases:
+        count += H
+    return count

@@ -1,0 +1,12 @@
+# grade_id: gru_cell_forward
+# message: reset gate applied before the product
+# Cho et al.'s original form (Keras reset_after=False), not PyTorch's.
+import numpy as np
+
+
+def gru_cell_forward(x_t, h_prev, params):
+    p = params
+    z = sigmoid(x_t @ p["W_zx"] + h_prev @ p["W_zh"] + p["b_z"])
+    r = sigmoid(x_t @ p["W_rx"] + h_prev @ p["W_rh"] + p["b_r"])
+    n = np.tanh(x_t @ p["W_nx"] + p["b_nx"] + (r * h_prev) @ p["W_nh"] + p["b_nh"])
+    return (1 - z) * n + z * h_prev

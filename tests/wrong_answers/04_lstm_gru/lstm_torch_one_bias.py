@@ -1,0 +1,14 @@
+# grade_id: lstm_params_from_torch
+# message: one bias only
+# PyTorch's bias_hh is dropped: the two biases of a block are not summed.
+
+
+def lstm_params_from_torch(cell):
+    H = cell.hidden_size
+    w_ih, w_hh = cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy()
+    b = cell.bias_ih.detach().numpy()
+    params = {}
+    for n, k in enumerate("ifgo"):
+        block = slice(n * H, (n + 1) * H)
+        params[f"W_{k}x"], params[f"W_{k}h"], params[f"b_{k}"] = w_ih[block].T, w_hh[block].T, b[block]
+    return params
