@@ -51,11 +51,15 @@ def _check(x, h_prev, params, activation, time_axis):
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if "W_xh" not in params:
-        raise ValueError(
-            f"params must have keys ['W_hh', 'W_xh', 'b_h']; missing 'W_xh' in {sorted(params)}"
-        )
-    check_shape("params['W_xh']", params["W_xh"], (None, None), "(D, H)")
-    D, H = params["W_xh"].shape
+        check_params(params, param_shapes(1, 1))  # raises, naming the missing keys
+    D, H = check_shape("params['W_xh']", params["W_xh"], (None, None), "(D, H)").shape
+    W_hh = params.get("W_hh")
+    if isinstance(W_hh, np.ndarray) and W_hh.shape == (D, D) and D != H:
+        if isinstance(x, np.ndarray) and x.shape[-1:] == (H,):
+            raise ValueError(
+                f"params['W_xh'] has shape {(D, H)}, expected (D, H) = ({H}, {D}) for inputs "
+                f"with {H} features and W_hh of shape {(D, D)}: it looks transposed"
+            )
     check_params(params, param_shapes(D, H))
     if time_axis:
         check_shape("x", x, (None, None, D), f"(batch, time, features) with features = D = {D}")
