@@ -1,8 +1,10 @@
 """The book builds strictly, its chapters execute, and Keras/PyTorch cell pairs become synced tabs.
 
 Every test here runs Jupyter Book or executes notebooks, so the whole module is marked slow.
-Tiny test books reuse the real _config.yml (and with it the local extension in book/_ext), so
-they test the configuration the real book is built with.
+Tiny test books reuse the real _config.yml (and with it the local extensions in book/_ext and
+the MathJax installed by `npm ci`), so they test the configuration the real book is built
+with. The real book is built once per session by the ``built_book`` fixture
+(tests/conftest.py), shared with tests/test_website.py.
 """
 
 import os
@@ -20,9 +22,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-JUPYTER_BOOK = str(BIN / "jupyter-book") if (BIN / "jupyter-book").exists() else "jupyter-book"
 JUPYTEXT = str(BIN / "jupytext") if (BIN / "jupytext").exists() else "jupytext"
-STRICT = ["--all", "-n", "-W", "--keep-going"]
 
 HEADER = """---
 jupytext:
@@ -49,22 +49,18 @@ def toc_files():
 CHAPTERS = [f for f in toc_files() if re.fullmatch(r"book/\d\d_\w+", f)]
 
 
-def build(book_dir, *extra, output=None):
-    """Run jupyter-book build on book_dir; return the CompletedProcess (stdout + stderr merged)."""
-    cmd = [JUPYTER_BOOK, "build", *STRICT, *extra]
-    if output is not None:
-        cmd += ["--path-output", str(output)]
-    cmd.append(str(book_dir))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+def make_book(tmp_path, pages, npm_installed=True):
+    """A small book with the real configuration; pages maps "name" -> MyST text, first is root.
 
-
-def make_book(tmp_path, pages):
-    """A small book with the real configuration; pages maps "name" -> MyST text, first is root."""
+    With npm_installed it links the repository's node_modules (MathJax, from `npm ci`).
+    """
     book = tmp_path / "book_src"
     (book / "book").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
+    shutil.copytree(ROOT / "book" / "_static", book / "book" / "_static")
+    if npm_installed:
+        (book / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
     names = list(pages)
     toc = {"format": "jb-book", "root": f"book/{names[0]}"}
@@ -114,9 +110,9 @@ print("second pytorch")
 )
 
 
-def test_keras_pytorch_cell_pair_becomes_synced_tab_set(tmp_path):
+def test_keras_pytorch_cell_pair_becomes_synced_tab_set(tmp_path, jupyter_book):
     book = make_book(tmp_path, {"tabs": TABS_PAGE})
-    result = build(book)
+    result = jupyter_book(book)
     assert result.returncode == 0, output_of(result)[-5000:]
 
     html = (book / "_build" / "html" / "book" / "tabs.html").read_text()
@@ -152,24 +148,50 @@ def test_keras_pytorch_cell_pair_becomes_synced_tab_set(tmp_path):
     assert "design-tabs.js" in html
 
 
-def test_unpaired_framework_cell_fails_the_strict_build(tmp_path):
+def test_unpaired_framework_cell_fails_the_strict_build(tmp_path, jupyter_book):
     page = HEADER + "\n# Unpaired\n\n```{code-cell} ipython3\n:tags: [tab-keras]\n\nprint(1)\n```\n"
     book = make_book(tmp_path, {"unpaired": page})
-    result = build(book)
+    result = jupyter_book(book)
     assert result.returncode != 0
     assert "must be followed directly by a code cell tagged 'tab-pytorch'" in output_of(result)
 
 
-def test_book_with_a_failing_cell_does_not_build(tmp_path):
+def test_book_with_a_failing_cell_does_not_build(tmp_path, jupyter_book):
     page = (
         HEADER
         + "\n# Broken\n\n```{code-cell} ipython3\n"
         + 'raise ValueError("injected failure " + "4242")\n```\n'
     )
     book = make_book(tmp_path, {"broken": page})
-    result = build(book)
+    result = jupyter_book(book)
     assert result.returncode != 0
     assert "injected failure 4242" in output_of(result)
+
+
+MATHS_PAGE = HEADER + "\n# Maths\n\n$$\nh_t = \\tanh(a_t)\n$$ (eq-test)\n\nSee {eq}`eq-test`.\n"
+
+
+def test_book_serves_mathjax_itself_and_loads_nothing_from_a_cdn(tmp_path, jupyter_book):
+    book = make_book(tmp_path, {"maths": MATHS_PAGE})
+    result = jupyter_book(book)
+    assert result.returncode == 0, output_of(result)[-5000:]
+
+    html = book / "_build" / "html"
+    soup = BeautifulSoup((html / "book" / "maths.html").read_text(), "html.parser")
+    sources = [tag["src"] for tag in soup.find_all("script", src=True)]
+    assert any(src.startswith("../_static/mathjax/tex-chtml.js") for src in sources)
+    assert not [src for src in sources if "//" in src], "a script from another host"
+    assert "thebe" not in str(soup.head).lower()
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    fonts = html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
+    assert len(list(fonts.glob("*.woff"))) >= 20
+
+
+def test_build_without_npm_ci_fails_and_says_to_run_it(tmp_path, jupyter_book):
+    book = make_book(tmp_path, {"maths": MATHS_PAGE}, npm_installed=False)
+    result = jupyter_book(book)
+    assert result.returncode != 0
+    assert "run `npm ci`" in output_of(result)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[Path(c).name for c in CHAPTERS])
@@ -214,24 +236,16 @@ def test_chapter_executes_without_error(chapter, tmp_path):
     assert result.returncode == 0, output_of(result)[-8000:]
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory):
-    """The real book built strictly into a temporary folder: (CompletedProcess, html folder)."""
-    out = tmp_path_factory.mktemp("book_build")
-    result = build(ROOT, output=out)
-    return result, out / "_build" / "html"
-
-
 def test_full_book_builds_strictly(built_book):
-    result, html = built_book
-    assert result.returncode == 0, output_of(result)[-8000:]
+    html = built_book.html
+    assert built_book.ok, built_book.log[-8000:]
     for page in toc_files():
         assert (html / f"{page}.html").exists(), f"{page} was not built"
 
 
 def test_built_chapters_contain_no_error_output(built_book):
-    result, html = built_book
-    assert result.returncode == 0, output_of(result)[-3000:]
+    html = built_book.html
+    assert built_book.ok, built_book.log[-3000:]
     for chapter in CHAPTERS:
         soup = BeautifulSoup((html / f"{chapter}.html").read_text(), "html.parser")
         assert not soup.select("div.output.error, div.output.traceback"), chapter
@@ -239,8 +253,8 @@ def test_built_chapters_contain_no_error_output(built_book):
 
 
 def test_framework_cells_are_all_inside_synced_tabs(built_book):
-    result, html = built_book
-    assert result.returncode == 0, output_of(result)[-3000:]
+    html = built_book.html
+    assert built_book.ok, built_book.log[-3000:]
     for chapter in CHAPTERS:
         soup = BeautifulSoup((html / f"{chapter}.html").read_text(), "html.parser")
         for cell in soup.select("div.cell.tag_tab-keras, div.cell.tag_tab-pytorch"):
@@ -279,8 +293,8 @@ def test_bibliography_holds_every_required_and_every_cited_key():
 
 
 def test_references_page_lists_the_whole_bibliography(built_book):
-    result, html = built_book
-    assert result.returncode == 0, output_of(result)[-3000:]
+    html = built_book.html
+    assert built_book.ok, built_book.log[-3000:]
     keys = re.findall(r"@\w+\{(\w+),", (ROOT / "book" / "references.bib").read_text())
     soup = BeautifulSoup((html / "book" / "references.html").read_text(), "html.parser")
     entries = soup.select("div.citation, dl.citation > dt")

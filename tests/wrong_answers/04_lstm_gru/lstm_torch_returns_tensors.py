@@ -10,5 +10,9 @@ def lstm_params_from_torch(cell):
     params = {}
     for n, k in enumerate("ifgo"):
         block = slice(n * H, (n + 1) * H)
-        params[f"W_{k}x"], params[f"W_{k}h"], params[f"b_{k}"] = w_ih[block].T, w_hh[block].T, b[block]
+        params[f"W_{k}x"], params[f"W_{k}h"], params[f"b_{k}"] = (
+            w_ih[block].T,
+            w_hh[block].T,
+            b[block],
+        )
     return params

@@ -1,0 +1,15 @@
+# grade_id: keras_one_to_many
+# message: RepeatVector(n_steps)
+import keras
+
+
+def keras_one_to_many(n_features, n_hidden, n_outputs, n_steps):
+    """(B, D) -> repeated n_steps times -> SimpleRNN, every state -> Dense: output (B, n_steps, O)."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(n_features,)),
+            keras.layers.RepeatVector(n_features),
+            keras.layers.SimpleRNN(n_hidden, return_sequences=True),
+            keras.layers.Dense(n_outputs),
+        ]
+    )

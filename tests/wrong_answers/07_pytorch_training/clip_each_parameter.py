@@ -1,0 +1,19 @@
+# grade_id: clip_grad_norm
+# message: each parameter clipped by its own norm
+import math
+
+import torch
+
+
+def clip_grad_norm(parameters, max_norm):
+    """Scale the gradients of all parameters in place so that their global norm is at most max_norm.
+
+    Returns the global norm before clipping, as a float. Parameters without a gradient are skipped.
+    """
+    grads = [p.grad for p in parameters if p.grad is not None]
+    norm = math.sqrt(sum(float(torch.sum(g * g)) for g in grads))
+    for g in grads:
+        own = float(torch.sqrt(torch.sum(g * g)))
+        if own > max_norm:
+            g.mul_(max_norm / own)
+    return norm
