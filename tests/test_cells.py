@@ -358,5 +358,7 @@ def test_cell_backward_rejects_dh_t_with_wrong_shape(cell):
 def test_rnn_names_a_transposed_input_weight():
     params = rnn.init_params(3, 2)
     wrong = dict(params, W_xh=params["W_xh"].T)
-    with pytest.raises(ValueError, match=r"W_xh.*\(2, 3\).*expected \(D, H\) = \(3, 2\).*transposed"):
+    with pytest.raises(
+        ValueError, match=r"W_xh.*\(2, 3\).*expected \(D, H\) = \(3, 2\).*transposed"
+    ):
         rnn.cell_forward(np.zeros((1, 3)), np.zeros((1, 2)), wrong)

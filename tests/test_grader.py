@@ -3,8 +3,10 @@
 import io
 import json
 import os
+import sys
 import tarfile
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from coursekit.grader import compare, ingest, integrity
 from coursekit.grader.assignment import blank_answer, load_assignment, read_json_notebook
 from coursekit.grader.cli import build_parser, parse_timeout
 from coursekit.grader.runner import CellRun
-from coursekit.grader.sandbox import KEPT_MODULES, build_kit
+from coursekit.grader.sandbox import KEPT_MODULES, Limits, Sandbox, build_kit
 
 # --- records: encode in the sandbox, decode and evaluate outside -------------------------
 
@@ -431,6 +433,19 @@ def test_kit_keeps_only_the_allowed_modules_and_stubs_the_reference(tmp_path):
         )
     for name in KEPT_MODULES:
         assert "not available while grading" not in (kit / "coursekit" / f"{name}.py").read_text()
+
+
+def test_a_virtual_environment_under_tmp_is_mounted_over_the_private_tmp(tmp_path, monkeypatch):
+    # A fresh clone in /tmp keeps its .venv there: the sandbox's private /tmp must not hide it.
+    venv = Path("/tmp") / tmp_path.name / ".venv"
+    venv.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "exec_prefix", str(venv))
+    argv, _, _ = Sandbox(kit=tmp_path).command(Limits())
+    private_tmp = argv.index("/tmp", argv.index("--tmpfs") - 1)
+    assert argv[private_tmp - 1] == "--tmpfs"
+    venv_bind = argv.index(str(venv))
+    assert argv[venv_bind - 1] == "--ro-bind" and venv_bind > private_tmp
 
 
 def test_timeout_option_takes_a_cell_and_an_optional_notebook_limit():

@@ -8,6 +8,7 @@ grade``; the other tests reuse that run.
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -311,3 +312,23 @@ def test_without_bubblewrap_the_fallback_grades_and_warns(tmp_path):
     assert summary["graded"] == 2 and rows["ok"]["total"] == "10" and rows["half"]["total"] == "5"
     assert any("without file-system or network isolation" in w for w in grader.warnings)
     assert not list((tmp_path / "out" / ".grader" / "tmp").iterdir())
+
+
+def test_nbgrader_generate_feedback_works_on_the_output_folder(klass):
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_feedback", "toy"],
+        cwd=klass["out"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    pages = {p.parts[-3] for p in (klass["out"] / "nbgrader_feedback").glob("*/toy/toy.html")}
+    graded = {s for s, score in klass["expected"].items() if score is not None}
+    assert pages == graded
+    page = (klass["out"] / "nbgrader_feedback" / "partial_00" / "toy" / "toy.html").read_text()
+    # nbgrader's total includes the written answer, still to be graded by hand.
+    assert re.search(rf"Score: {course.MAX_SCORE - 5:.1f} / \d", page)
+    assert "Likely cause: forgot the bias" in page

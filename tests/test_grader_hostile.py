@@ -364,3 +364,6 @@ def test_feedback_shows_the_check_message_for_a_failed_test(graded):
     text = page.read_text()
     assert "Likely cause: forgot the bias" in text
     assert "<script" not in text
+    # The failed test cell printed "affine: correct" in the sandbox, where checks are only
+    # recorded; the feedback shows the verdict instead of that line.
+    assert "<pre class='out'>affine: correct" not in text

@@ -32,7 +32,9 @@ output folder:
   grades.csv        one row per student: points per test cell, total, status, reason, flags
   report.html       score distribution, pass rate per test, runtimes, flagged submissions
   feedback/<student>/<assignment>/<notebook>.html
-  gradebook.db      nbgrader gradebook (cd OUT && nbgrader export -> nbgrader_grades.csv)
+  autograded/<student>/<assignment>/<notebook>.ipynb   the graded notebooks
+  gradebook.db      nbgrader gradebook; OUT is an nbgrader course: cd OUT && nbgrader
+                    formgrader | generate_feedback ASSIGNMENT | export
   results/          one JSON per student; a rerun skips those already graded (--force: all)
   grading.log       what happened, with reasons
 

@@ -259,12 +259,15 @@ class Grader:
             problems = {"solution": [], "blank": []}
             for nb in self.assignment.notebooks:
                 solution = _notebook_from_cells(nb, lambda c: c.source)
-                questions = self._grade_notebook(nb, solution)[0]
+                questions, _, run, _ = self._grade_notebook(nb, solution)
                 problems["solution"] += [
                     f"{nb.name}:{q.key}: {q.message.splitlines()[0] if q.message else q.status}"
                     for q in questions
                     if q.status != "passed"
                 ]
+                if run.status == "died" and run.output:
+                    tail = "\n    ".join(run.output.strip().splitlines()[-8:])
+                    problems["solution"].append(f"{nb.name}: the sandbox printed:\n    {tail}")
                 blank = _notebook_from_cells(nb, lambda c: c.release)
                 questions = self._grade_notebook(nb, blank)[0]
                 problems["blank"] += [f"{nb.name}:{q.key}" for q in questions if q.points > 0]
@@ -490,6 +493,7 @@ class Grader:
         outputs.write_grades_csv(self.out / "grades.csv", self.assignment, ordered)
         if self.options.outputs:
             outputs.write_gradebook(self.out, self.assignment, ordered)
+            outputs.write_autograded(self.out, self.assignment, ordered)
             outputs.write_feedback(self.out, self.assignment, ordered)
             from . import report
 

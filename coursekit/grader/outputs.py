@@ -7,6 +7,13 @@
   student's autograded scores; written next to an ``nbgrader_config.py`` so that
   ``cd OUT && nbgrader export`` works (it writes ``nbgrader_grades.csv``). Cells graded by
   hand stay open for ``nbgrader formgrader``.
+- ``autograded/<student>/<assignment>/<notebook>.ipynb``: the notebook as it was graded
+  (the student's answers, the instructor's tests, the outputs of the sandboxed run), with
+  nbgrader's cell metadata, and each failed test showing the message the check produced
+  outside the sandbox. With the gradebook this is what nbgrader's own tools read:
+  ``cd OUT && nbgrader formgrader`` to grade the written answers by hand, and
+  ``cd OUT && nbgrader generate_feedback ASSIGNMENT`` for nbgrader's feedback pages (in
+  ``nbgrader_feedback/``).
 - ``feedback/<student>/<assignment>/<notebook>.html``: per student, the same information
   nbgrader's feedback shows (score per question and in total, the notebook with outputs)
   plus, for each failed test, the message the check produced outside the sandbox.
@@ -31,6 +38,7 @@ overwrite coursekit's grades.csv.
 c = get_config()  # noqa: F821
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
+c.CourseDirectory.feedback_directory = "nbgrader_feedback"
 c.CsvExportPlugin.to = "nbgrader_grades.csv"
 '''
 
@@ -178,9 +186,116 @@ def write_gradebook(out, assignment, results):
                         grade = gb.find_grade(cell.grade_id, nb.name, name, r["student"])
                         grade.auto_score = q["points"] if q else 0.0
                         grade.needs_manual_grade = False
+                    for cell in nb.manual:
+                        grade = gb.find_grade(cell.grade_id, nb.name, name, r["student"])
+                        grade.needs_manual_grade = True
                 gb.db.commit()
     finally:
         gb.close()
+
+
+# --- autograded notebooks ---------------------------------------------------------------
+
+
+def _nbgrader_metadata(cell):
+    """The nbgrader cell metadata of a source cell, as nbgrader's release carries it."""
+    if cell is None or cell.grade_id is None:
+        return {}
+    grade = cell.role in ("test", MANUAL)
+    meta = {
+        "grade": grade,
+        "grade_id": cell.grade_id,
+        "locked": cell.role not in ("answer", MANUAL),
+        "schema_version": 3,
+        "solution": cell.role in ("answer", MANUAL),
+    }
+    if grade:
+        meta["points"] = cell.points
+    return {"nbgrader": meta}
+
+
+def _outputs(entry, question):
+    """The outputs of one graded cell.
+
+    A failed test cell shows only the verdict reached outside the sandbox: what it printed
+    came from a run in which the checks were recorded, not decided, so a line such as
+    "correct" after a check would mislead.
+    """
+    if question is not None and question["status"] != "passed":
+        ename = f"test {question['status']}"
+        evalue = question["message"]
+        return [_error(ename, evalue)]
+    outputs = []
+    for name in ("stdout", "stderr"):
+        if entry.get(name):
+            outputs.append({"output_type": "stream", "name": name, "text": entry[name]})
+    if entry.get("result"):
+        outputs.append(
+            {
+                "output_type": "execute_result",
+                "execution_count": None,
+                "data": {"text/plain": entry["result"]},
+                "metadata": {},
+            }
+        )
+    if entry.get("status") in ("error", "timeout", "exit", "died"):
+        ename = entry.get("ename") or entry["status"]
+        outputs.append(_error(ename, entry.get("evalue") or ""))
+    return outputs
+
+
+def _error(ename, evalue):
+    return {
+        "output_type": "error",
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": [f"{ename}: {evalue}"],
+    }
+
+
+def autograded_notebook(assignment, nb, result):
+    """The graded notebook of one student as an nbformat 4 dict."""
+    import nbformat
+
+    by_key = {c.key: c for c in nb.cells}
+    entry = result["notebooks"].get(nb.name, {})
+    cells = []
+    for i, cell in enumerate(entry.get("cells", [])):
+        source_cell = by_key.get(cell["key"]) if cell["origin"] != "extra" else None
+        common = {
+            "id": f"c{i}",
+            "metadata": _nbgrader_metadata(source_cell),
+            "source": cell["source"],
+        }
+        if cell["cell_type"] == "code":
+            q = None
+            if cell["role"] == "test" and source_cell is not None:
+                q = result["questions"].get(assignment.column(nb, source_cell))
+            outputs = [nbformat.from_dict(o) for o in _outputs(cell, q)]
+            cells.append(nbformat.v4.new_code_cell(**common, outputs=outputs))
+        elif cell["cell_type"] == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(**common))
+        else:
+            cells.append(nbformat.v4.new_raw_cell(**common))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    return notebook
+
+
+def write_autograded(out, assignment, results):
+    import nbformat
+
+    for r in results:
+        if r["status"] != "graded":
+            continue
+        folder = Path(out) / "autograded" / r["student"] / assignment.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for nb in assignment.notebooks:
+            if r["notebooks"].get(nb.name, {}).get("cells"):
+                nbformat.write(autograded_notebook(assignment, nb, r), folder / f"{nb.name}.ipynb")
 
 
 # --- feedback ---------------------------------------------------------------------------
@@ -208,7 +323,8 @@ def _markdown(text):
 def feedback_html(assignment, nb, result):
     e = html.escape
     entry = result["notebooks"].get(nb.name, {})
-    questions = {q: v for q, v in result["questions"].items()}
+    questions = result["questions"]
+    by_key = {c.key: c for c in nb.cells}
     rows = []
     for cell in nb.tests:
         q = questions.get(assignment.column(nb, cell))
@@ -243,7 +359,8 @@ def feedback_html(assignment, nb, result):
     if notes:
         parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in _unique(notes)) + "</ul>")
     for cell in entry.get("cells", []):
-        q = questions.get(cell["key"]) if cell["role"] == "test" else None
+        spec = by_key.get(cell["key"]) if cell["role"] == "test" else None
+        q = questions.get(assignment.column(nb, spec)) if spec else None
         status = (q["status"] if q else cell.get("status", "")) or ""
         klass = status.replace(" ", "-") if q else ""
         parts.append(f"<div class='cell {klass}'>")
@@ -257,8 +374,9 @@ def feedback_html(assignment, nb, result):
         if q:
             label += f" · {fmt(q['points'])} / {fmt(q['max_points'])} points · {q['status']}"
         parts.append(f"<div class='tag'>{e(label)}</div><pre>{e(cell['source'])}</pre>")
+        failed = q is not None and q["status"] != "passed"
         for key in ("stdout", "result", "stderr"):
-            if cell.get(key):
+            if cell.get(key) and not failed:  # see _outputs
                 parts.append(f"<pre class='out'>{e(str(cell[key])[:5000])}</pre>")
         if cell.get("status") in ("error", "timeout", "exit", "died") and not q:
             error = f"{cell.get('ename') or cell['status']}: {cell.get('evalue') or ''}"

@@ -361,6 +361,11 @@ class Sandbox:
             "--cap-drop",
             "ALL",
         ]
+        size = str(limits.workdir_mb * 2**20)
+        # The private /tmp comes first so that a virtual environment under /tmp (a fresh
+        # clone in /tmp, say) is mounted over it rather than hidden by it.
+        argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+        argv += ["--dir", "/tmp/matplotlib"]
         mounted = self.system_mounts()
         for folder in mounted:
             argv += ["--ro-bind", folder, folder]
@@ -382,9 +387,6 @@ class Sandbox:
                     argv += ["--tmpfs", str(path)]
                 else:
                     argv += ["--ro-bind", "/dev/null", str(path)]
-        size = str(limits.workdir_mb * 2**20)
-        argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
-        argv += ["--dir", "/tmp/matplotlib"]
         if self.mpl_cache:
             argv += ["--ro-bind", str(self.mpl_cache), f"/tmp/matplotlib/{self.mpl_cache.name}"]
         argv += ["--perms", "0755", "--size", size, "--tmpfs", SANDBOX_HOME]
