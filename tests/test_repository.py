@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,10 @@ def test_ci_runs_exactly_the_readme_test_command():
         ["bash", "-c", extract], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert found == readme_commands()[1]
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_the_code_passes_the_linter(command):
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run([ruff, *command, "."], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
