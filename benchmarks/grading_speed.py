@@ -5,7 +5,7 @@ an assignment):
 
 1. stock nbgrader: ``nbgrader autograde`` (one Jupyter kernel per notebook, sequential),
    in a scratch course prepared with ``nbgrader generate_assignment`` (not timed);
-2. ``coursekit grade --workers 1`` (sandbox on, unless bubblewrap is missing);
+2. ``coursekit grade --workers 1`` (with ``--sandbox bwrap``: it fails without bubblewrap);
 3. ``coursekit grade --workers 2``.
 
 Each command is timed end to end, from a fresh output folder (coursekit's time includes
@@ -154,6 +154,8 @@ def coursekit_grade(course, assignment, submissions, out, workers, extra=()):
         "--workers",
         str(workers),
         "--quiet",
+        "--sandbox",
+        "bwrap",  # the figures are for the sandboxed grader: fail rather than fall back
         *extra,
     ]
     t0 = time.perf_counter()

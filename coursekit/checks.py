@@ -17,7 +17,8 @@ mapping the description of a common mistake to the result that mistake would pro
 (the test computes it from the reference); when the student's result matches one of them,
 the message names it as the likely cause.
 
-Record mode (for the class grader, ``coursekit grade``; design in GRADER.md): with the
+Record mode (for the class grader, ``coursekit grade``; see the book's page for
+instructors): with the
 environment variable ``COURSEKIT_RECORD=<path>`` a check does not compare anything. It
 appends one JSON line to ``<path>`` with the cell (``COURSEKIT_CELL``), its call index, its
 kind, the name and the student's value, and returns; ``expected`` and ``mistakes`` are not
@@ -47,6 +48,12 @@ __all__ = [
     "check_returns",
     "check_unchanged",
 ]
+
+
+INT_TYPES = frozenset({int, *(np.dtype(code).type for code in "bBhHiIlLqQ")})
+"""What check_int accepts, exactly: int and numpy's integer scalars, no subclass, no bool."""
+FLOAT_TYPES = frozenset({float, *(np.dtype(code).type for code in "efdg")})
+"""What check_float accepts, exactly: float and numpy's floating scalars, no subclass."""
 
 
 class CheckFailed(AssertionError):
@@ -358,11 +365,15 @@ def check_arrays(name, actual, expected, *, rtol, atol, mistakes=None):
 
 
 def check_float(name, actual, expected, *, rtol, atol, mistakes=None):
-    """Check a single float (a Python float or a numpy floating scalar), then its value."""
+    """Check a single float (a Python float or a numpy floating scalar), then its value.
+
+    The type must be one of :data:`FLOAT_TYPES` exactly: a subclass of float, which could
+    redefine ``==``, is refused. The value passes when |actual - expected| <= atol +
+    rtol |expected|.
+    """
     __tracebackhide__ = True
     expected, mistakes = _resolve(expected, mistakes)
-    hint = _matching_mistake(actual, expected, mistakes, rtol, atol)
-    if not isinstance(actual, (float, np.floating)):
+    if type(actual) not in FLOAT_TYPES:
         extra = ""
         if isinstance(actual, np.ndarray):
             extra = (
@@ -371,7 +382,8 @@ def check_float(name, actual, expected, *, rtol, atol, mistakes=None):
             )
         elif actual is None:
             extra = " Did you forget the `return` statement?"
-        _fail([f"{name} is of type {_type_name(actual)}, expected a float.{extra}"], hint)
+        _fail([f"{name} is of type {_type_name(actual)}, expected a float.{extra}"])
+    hint = _matching_mistake(actual, expected, mistakes, rtol, atol)
     if np.isnan(actual) and not np.isnan(expected):
         _fail([f"{name} is NaN (not a number), expected {expected:.6g}."], hint)
     if not np.isclose(actual, expected, rtol=rtol, atol=atol):
@@ -386,10 +398,14 @@ def check_float(name, actual, expected, *, rtol, atol, mistakes=None):
 
 
 def check_int(name, actual, expected, *, mistakes=None):
-    """Check a whole number: a Python int or numpy integer (not a bool, not a float)."""
+    """Check a whole number: a Python int or numpy integer (not a bool, not a float).
+
+    The type must be one of :data:`INT_TYPES` exactly: a subclass of int (bool is one),
+    which could redefine ``==`` or ``!=``, is refused.
+    """
     __tracebackhide__ = True
     expected, mistakes = _resolve(expected, mistakes)
-    if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
+    if type(actual) not in INT_TYPES:
         extra = ""
         if isinstance(actual, (float, np.floating)):
             extra = " A count is a whole number: use integer arithmetic (// not /) or int(...)."
@@ -400,8 +416,8 @@ def check_int(name, actual, expected, *, mistakes=None):
         else:
             shown = "None" if actual is None else "a value"
         _fail([f"{name} is {shown} of type {_type_name(actual)}, expected an int.{extra}"])
-    if actual != expected:
-        hints = [t for t, v in (mistakes or {}).items() if v != expected and actual == v]
+    if int(actual) != int(expected):
+        hints = [t for t, v in (mistakes or {}).items() if v != expected and int(actual) == v]
         hint = "\nor: ".join(hints) if hints else None
         _fail([f"{name} is {int(actual)}, expected {int(expected)}."], hint)
 
@@ -650,12 +666,14 @@ def _recorded(kind, fn, actual):
     @functools.wraps(fn)
     def check(*args, **kwargs):
         __tracebackhide__ = True
+        if os.environ.get(RECORD_ENV) and os.environ.get(REFERENCE_ENV) != "1":
+            # The student's run: the grader passes only (name, actual), see
+            # coursekit.grader.integrity.without_expected.
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+            _write_record(kind, arguments["name"], arguments[actual])
+            return None
         arguments = signature.bind(*args, **kwargs).arguments
         if os.environ.get(RECORD_ENV):
-            reference = os.environ.get(REFERENCE_ENV) == "1"
-            if not reference:
-                _write_record(kind, arguments["name"], arguments[actual])
-                return None
             if "expected" in arguments:
                 arguments["expected"], arguments["mistakes"] = _resolve(
                     arguments["expected"], arguments.get("mistakes")

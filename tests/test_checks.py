@@ -30,6 +30,33 @@ class AlwaysEqual:
     __hash__ = object.__hash__
 
 
+class AlwaysEqualFloat(float):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = float.__hash__
+
+
+class AlwaysEqualNumpyFloat(np.float64):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = np.float64.__hash__
+
+
+class NeverUnequalInt(int):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
 class AlwaysEqualArray(np.ndarray):
     def __eq__(self, other):
         return np.ones(self.shape, dtype=bool)
@@ -205,6 +232,8 @@ def test_check_float_accepts_python_and_numpy_floats(value):
         (1, "of type int, expected a float"),
         (None, "forget the `return`"),
         (AlwaysEqual(), "AlwaysEqual"),
+        (AlwaysEqualFloat(42.0), "of type test_checks.AlwaysEqualFloat, expected a float"),
+        (AlwaysEqualNumpyFloat(42.0), "AlwaysEqualNumpyFloat, expected a float"),
     ],
 )
 def test_check_float_rejects_anything_but_a_float(actual, words):
@@ -244,6 +273,7 @@ def test_check_int_accepts_python_and_numpy_integers(value):
         (np.float64(42.0), "42.0 of type numpy.float64"),
         (True, "of type bool"),
         (AlwaysEqual(), "AlwaysEqual"),
+        (NeverUnequalInt(0), "of type test_checks.NeverUnequalInt, expected an int"),
         (None, "forget the `return`"),
     ],
 )

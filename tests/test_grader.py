@@ -1,5 +1,6 @@
 """The grader's parts, without running notebooks: records, ingest, integrity, compare, CLI."""
 
+import ast
 import io
 import json
 import os
@@ -333,6 +334,56 @@ def test_fingerprint_ignores_comments_and_spacing_but_not_blanks_or_the_solution
     )
     blank = integrity.rebuild(spec, course.notebook(blank=True))
     assert integrity.answer_fingerprint(blank, spec, min_chars=1) is None
+
+
+SOURCE_WITH_CHECKS = """%matplotlib inline
+check_array(
+    "h",  # the state
+    call(f, x),
+    np.array([[0.25, 0.5],
+              [0.75, 1.0]]),
+    rtol=1e-6, atol=1e-8, mistakes={"missing bias": np.array([[0.125, 0.5]])},
+)
+for _a in range(2): checks.check_int(f"n {_a}", g(_a), lambda: _a * 2)
+check_unchanged("x", _x, _saved[0])
+print("done")
+"""
+
+
+def test_without_expected_cuts_every_check_to_name_and_actual_and_keeps_the_lines():
+    cut = integrity.without_expected(SOURCE_WITH_CHECKS)
+
+    calls = [n for n in ast.walk(ast.parse(cut)) if isinstance(n, ast.Call)]
+    checks_left = [c for c in calls if integrity._check_name(c) in integrity.CHECKS]
+    assert len(checks_left) == 3
+    assert all(len(c.args) == 2 and not c.keywords for c in checks_left)
+    assert "0.25" not in cut and "0.125" not in cut and "_a * 2" not in cut and "_saved" not in cut
+    assert cut.count("\n") == SOURCE_WITH_CHECKS.count("\n")
+    assert cut.splitlines()[-1] == 'print("done")'
+
+
+def test_without_expected_refuses_a_check_called_with_keywords_only():
+    with pytest.raises(ValueError, match=r"line 1: a check must be called as check_int\(name"):
+        integrity.without_expected('check_int(name="n", actual=n, expected=3)\n')
+
+
+def test_every_test_cell_of_the_course_keeps_only_name_and_actual_in_the_students_run():
+    root = Path(__file__).resolve().parents[1]
+    for source in sorted((root / "solutions").glob("*/*.ipynb")):
+        for cell in json.loads(source.read_text())["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] != "code" or "check_" not in text:
+                continue
+            cut = ast.parse(integrity.without_expected(text))
+            for node in ast.walk(cut):
+                if isinstance(node, ast.Call) and integrity._check_name(node) in integrity.CHECKS:
+                    assert len(node.args) == 2 and not node.keywords, (source.name, node.lineno)
+
+
+def test_scan_flags_answer_code_that_rebinds_the_checks():
+    flags = integrity.scan(["check_array = lambda *a: None\nglobals()['check_int'] = print\n"])
+    assert "rebinds the check helper check_array" in flags
+    assert "touches the namespace with globals()" in flags
 
 
 # --- ingest --------------------------------------------------------------------------------

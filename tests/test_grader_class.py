@@ -314,6 +314,21 @@ def test_without_bubblewrap_the_fallback_grades_and_warns(tmp_path):
     assert not list((tmp_path / "out" / ".grader" / "tmp").iterdir())
 
 
+def test_the_command_line_says_when_it_grades_without_the_sandbox(tmp_path):
+    course_dir = course.make_course(tmp_path / "course")
+    course.write(tmp_path / "subs" / "ok" / "toy.ipynb", course.notebook())
+
+    done = subprocess.run(
+        grade_command(course_dir, tmp_path / "subs", tmp_path / "out", "--sandbox", "none"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "coursekit grade: warning: bubblewrap is not in use" in done.stderr
+
+
 def test_nbgrader_generate_feedback_works_on_the_output_folder(klass):
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
     done = subprocess.run(

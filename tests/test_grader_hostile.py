@@ -174,6 +174,12 @@ def test_monkeypatching_numpy_builtins_and_checks_gains_nothing(graded):
     assert "monkeypatches np.allclose" in flags(graded, "monkeypatch")
 
 
+def test_checks_rebound_to_copy_the_expected_values_find_none(graded):
+    assert score(graded, "rig_checks") == 0
+    assert "rebinds the check helper" not in flags(graded, "rig_checks")  # globals() was used
+    assert "touches the namespace with globals()" in flags(graded, "rig_checks")
+
+
 # 3. hiding errors
 def test_hidden_errors_still_fail(graded):
     assert score(graded, "hide_errors") == TANH
@@ -241,6 +247,7 @@ def test_resource_bombs_only_hurt_their_own_submission(graded, student):
     assert passed(graded, student, "test_affine")
     assert result["questions"]["test_count"]["points"] == 0
     assert score(graded, "correct_2") == FULL
+    assert score(graded, "turinga") == FULL  # queued after the bombs (students in name order)
 
 
 def test_fork_bomb_hits_the_process_limit(graded):
@@ -307,6 +314,8 @@ def test_broken_submissions_get_a_clear_reason(graded, student, words):
     row = graded["rows"][student]
     assert row["status"] == "not graded"
     assert words in row["reason"]
+    log = (graded["out"] / "grading.log").read_text()
+    assert any(student in line and words in line for line in log.splitlines()), student
 
 
 @pytest.mark.parametrize(

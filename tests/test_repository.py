@@ -62,3 +62,33 @@ def test_the_code_passes_the_linter(command):
     ruff = Path(sys.executable).parent / "ruff"
     done = subprocess.run([ruff, *command, "."], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
+
+
+@pytest.mark.parametrize(
+    "test_file, status",
+    [
+        ("def test_ok():\n    assert True\n", 0),
+        ("def test_broken():\n    assert False\n", 1),
+        ("# no test here\n", 5),
+    ],
+    ids=["passing", "failing", "no-tests"],
+)
+def test_ci_exits_with_the_status_of_the_readme_test_command(tmp_path, test_file, status):
+    """.ci/run in a copy whose README runs pytest on one file: a failure or no test fails."""
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / ".ci" / "run").write_text((ROOT / ".ci" / "run").read_text())
+    (tmp_path / "test_one.py").write_text(test_file)
+    command = f"{sys.executable} -m pytest -q -p no:cacheprovider test_one.py"
+    (tmp_path / "README.md").write_text(f"```bash\n# 2. Set up and run the tests\n{command}\n```\n")
+    tools = tmp_path / "bin"  # the system packages .ci/run would install, as stand-ins
+    tools.mkdir()
+    for name in ("chromium", "bwrap", "npm"):
+        (tools / name).write_text("#!/bin/sh\n")
+        (tools / name).chmod(0o755)
+    env = {"PATH": f"{tools}:/usr/bin:/bin", "CI": "true", "HOME": str(tmp_path)}
+
+    done = subprocess.run(
+        ["bash", ".ci/run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == status, done.stdout[-2000:] + done.stderr[-2000:]

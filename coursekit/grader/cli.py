@@ -155,6 +155,8 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 130
+    for warning in grader.warnings:
+        print(f"coursekit grade: warning: {warning}", file=sys.stderr)
     print(summary["line"])
     print(f"results in {Path(args.out)}: grades.csv, report.html, feedback/")
     return 0

@@ -27,7 +27,7 @@ from .assignment import MANUAL, AssignmentError, load_assignment, read_json_note
 from .runner import run_program
 from .sandbox import Cgroup, Limits, Sandbox, build_kit, bwrap_path
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 
 
 @dataclass
@@ -154,6 +154,12 @@ class Grader:
         """Build the sandbox's coursekit, run the reference and the self-checks (cached)."""
         import coursekit
 
+        for nb in self.assignment.notebooks:
+            for cell in nb.cells:
+                try:
+                    integrity.without_expected(cell.source)
+                except ValueError as err:
+                    raise GradingError(f"{nb.name}, cell {cell.key}: {err}") from None
         mode = self.sandbox_mode()
         if mode == "none":
             self.warnings.append(
@@ -166,7 +172,9 @@ class Grader:
         self.sandbox = Sandbox(
             kit=kit,
             data_files=dict(self.assignment.data_files),
-            protect=[self.course, self.out, self.submissions],
+            # The real coursekit too: after a plain (not editable) install it lies in the
+            # environment's site-packages, which the sandbox mounts.
+            protect=[self.course, self.out, self.submissions, Path(coursekit.__file__).parent],
             mode=mode,
             use_cgroup=Cgroup.cleanup_stale() or Cgroup.available(),
             mpl_cache=mpl_cache,
@@ -282,7 +290,8 @@ class Grader:
             raise GradingError(
                 "the solutions notebook does not score full marks in the sandbox, so students "
                 "could not either (does a test cell call the reference implementation eagerly? "
-                "see GRADER.md, rules for test cells):\n  " + "\n  ".join(problems["solution"])
+                "see the rules for test cells on the book's page for instructors):\n  "
+                + "\n  ".join(problems["solution"])
             )
 
     # --- one student ----------------------------------------------------------------

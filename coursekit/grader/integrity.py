@@ -15,6 +15,13 @@ duplicated or retyped test cell, or one whose metadata was stripped. The test th
 is always the instructor's, so these cannot change a score; the flags are for the
 instructor. :func:`scan` also flags answer code that reaches for the reference
 implementations, the import machinery or the grader's process.
+
+In the student's run every instructor cell is cut by :func:`without_expected`: each call
+of a check keeps only its first two arguments, the name and the student's value. The
+expected values, mistakes and tolerances a test spells out (literals, or lambdas
+that compute them) therefore never exist in the student's process, so code that replaces
+the check helpers has nothing to copy: the scores are decided outside, against the
+reference run of the unchanged cells.
 """
 
 import ast
@@ -22,7 +29,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from coursekit import checks
+
 from .assignment import ANSWER, LOCKED, MANUAL, TEST, cell_text, nbgrader_meta
+from .executor import plain_python
 
 
 @dataclass
@@ -114,8 +124,8 @@ def rebuild(spec, notebook):
             text = cell_text(student) if student is not None else sc.release
             result.cells.append(_cell(sc, text, "student" if student else "blank"))
             continue
-        # The instructor's cells: always the source version.
-        result.cells.append(_cell(sc, sc.source, "instructor"))
+        # The instructor's cells: always the source version, with no expected values.
+        result.cells.append(_cell(sc, without_expected(sc.source), "instructor"))
         if sc.cell_type != "code":
             continue
         what = "test cell" if sc.role == TEST else "locked cell"
@@ -198,14 +208,82 @@ def _insert_extra_cells(result, raw_cells, used, anchor, source_by_grade, source
         after.setdefault(last, []).append(extra)
     if not after:
         return
-    cells, index_of = [], {c.index: i for i, c in enumerate(spec.cells)}
-    cells.extend(after.get(-1, []))
+    cells = list(after.get(-1, []))
     for sc, pc in zip(spec.cells, result.cells, strict=True):
         cells.append(pc)
         cells.extend(after.get(sc.index, []))
-    del index_of
     result.cells = cells
     result.notes.append(f"{count} cell(s) you added ran where you put them")
+
+
+# --- test cells without their expected values -----------------------------------------
+
+CHECKS = {name for name in checks.__all__ if hasattr(getattr(checks, name), "kind")}
+"""The check helpers that record in the student's run: check_array, check_int, ..."""
+
+
+def without_expected(source):
+    """``source`` with every check call cut to ``check_x(name, actual)``.
+
+    ``check_array("h", h, np.array([...]), rtol=1e-6, mistakes={...})`` becomes
+    ``check_array("h", h)``. The removed text is replaced by the line breaks it held, so
+    the line numbers of the cell stay as they are. Calls nested in a removed argument go
+    with it. Source that does not parse is returned as it is (it fails the same way in the
+    reference run, which then stops the grading).
+    """
+    text = plain_python(source)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return source
+    offsets = _line_offsets(text)
+    cuts = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _check_name(node) in CHECKS):
+            continue
+        kept = node.args[:2]
+        if len(kept) < 2 or any(isinstance(a, ast.Starred) for a in kept):
+            name = f"{_check_name(node)}(name, actual)"
+            raise ValueError(f"line {node.lineno}: a check must be called as {name}, ...")
+        start = _position(offsets, text, kept[1].end_lineno, kept[1].end_col_offset)
+        end = _position(offsets, text, node.end_lineno, node.end_col_offset) - 1  # the ")"
+        cuts.append((start, end))
+    for start, end in sorted(_outermost(cuts), reverse=True):
+        text = text[:start] + "\n" * text.count("\n", start, end) + text[end:]
+    return text
+
+
+def _check_name(call):
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _line_offsets(text):
+    """Character offset of the start of each line (1-based line numbers, as ast gives)."""
+    offsets, total = [0, 0], 0
+    for line in text.splitlines(keepends=True):
+        total += len(line)
+        offsets.append(total)
+    return offsets
+
+
+def _position(offsets, text, lineno, col_bytes):
+    """Character offset of ast's (line, UTF-8 byte column) in ``text``."""
+    start = offsets[lineno]
+    line = text[start : offsets[lineno + 1]] if lineno + 1 < len(offsets) else text[start:]
+    return start + len(line.encode()[:col_bytes].decode())
+
+
+def _outermost(spans):
+    """The spans not inside another one."""
+    spans = sorted(spans, key=lambda s: (s[0], -s[1]))
+    kept = []
+    for start, end in spans:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
 
 
 # --- static scan of the student's code --------------------------------------------------
@@ -278,6 +356,11 @@ def scan(sources):
                     root = _root_name(target)
                     if isinstance(target, ast.Attribute) and root in PATCH_TARGETS:
                         flags.add(f"monkeypatches {ast.unparse(target)[:60]}")
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name) and name.id in CHECKS:
+                            flags.add(f"rebinds the check helper {name.id}")
+            if isinstance(node, ast.Call) and _call_name(node) in ("globals", "vars", "locals"):
+                flags.add(f"touches the namespace with {_call_name(node)}()")
             if isinstance(node, ast.Call) and _call_name(node) in ("setattr", "delattr"):
                 if node.args and _root_name(node.args[0]) in PATCH_TARGETS:
                     flags.add(f"monkeypatches {ast.unparse(node.args[0])[:40]} with setattr")

@@ -1,8 +1,9 @@
 """A tiny nbgrader course for the grader's tests, and students' notebooks made from it.
 
 The assignment ``toy`` has three answer cells (``affine``, ``count_params``, ``tanh_half``),
-five autograded test cells (10 points; the tests follow GRADER.md's rules: inputs from a
-local rng, the reference passed lazily) and one written answer graded by hand.
+five autograded test cells (10 points; the tests follow the rules for test cells on the
+book's page for instructors: inputs from a local rng, expected values inline in the check
+call, the reference passed lazily) and one written answer graded by hand.
 ``make_course(root)`` writes the course; ``notebook(answers)`` builds a student's notebook
 with the given answer code, as a dict, so a test can tamper with it before writing it.
 """

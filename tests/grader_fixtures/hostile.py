@@ -80,6 +80,35 @@ def monkeypatch(ctx):
     )
 
 
+RIG_CHECKS = (
+    "import coursekit.checks as _checks\n"
+    "def _rig(original):\n"
+    "    def check(name, actual, expected=None, *args, **kwargs):\n"
+    "        try:\n"
+    "            expected = expected() if callable(expected) else expected\n"
+    "        except Exception:\n"
+    "            pass\n"
+    "        return original(name, actual if expected is None else expected)\n"
+    "    return check\n"
+    "for _name in ('check_array', 'check_arrays', 'check_float', 'check_int'):\n"
+    "    globals()[_name] = _rig(getattr(_checks, _name))\n"
+    "    setattr(_checks, _name, globals()[_name])\n"
+)
+"""Answer code that turns every check into one that records the expected value (computed,
+if the test passes it lazily) as if it were the student's: it scores only where the
+expected value reaches the student's process."""
+
+
+def rig_checks(ctx):
+    return notebook(
+        {
+            "affine": RIG_CHECKS + WRONG_AFFINE,
+            "count_params": "def count_params(n_inputs, n_outputs):\n    return 0\n",
+            "tanh_half": "tanh_half = 0.0\n",
+        }
+    )
+
+
 # --- 3. hiding errors -----------------------------------------------------------------
 
 
@@ -372,6 +401,7 @@ CATALOGUE = {
     "always_equal": always_equal,
     "ndarray_subclass": ndarray_subclass,
     "monkeypatch": monkeypatch,
+    "rig_checks": rig_checks,
     "hide_errors": hide_errors,
     "edit_test": edit_test,
     "delete_test": delete_test,
