@@ -520,3 +520,31 @@ def test_rebuild_ignores_and_flags_points_changed_in_a_test_cells_metadata(toy):
     rebuilt = _program(toy, nb)
     assert "test cell test_tanh: its nbgrader metadata was changed (ignored)" in rebuilt.flags
     assert next(c for c in rebuilt.cells if c.key == "test_tanh").points == 2
+
+
+def test_a_coursekit_installed_into_the_environment_is_hidden_in_the_sandbox(tmp_path, monkeypatch):
+    # After `pip install .` (not editable) coursekit lies in site-packages, which is mounted.
+    venv = tmp_path / "venv"
+    installed = venv / "lib" / "python3.11" / "site-packages" / "coursekit"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "exec_prefix", str(venv))
+
+    argv, _, _ = Sandbox(kit=tmp_path / "kit", protect=[installed]).command(Limits())
+
+    hidden = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--tmpfs"]
+    assert str(venv) in argv and str(installed) in hidden
+
+
+@pytest.mark.slow  # runs the toy's solutions (the reference run and the self-check)
+def test_the_grader_hides_the_coursekit_it_runs_from(tmp_path):
+    import coursekit
+    from coursekit.grader.grade import Grader, Options
+
+    course_dir = course.make_course(tmp_path / "course")
+    course.write(tmp_path / "subs" / "ok" / "toy.ipynb", course.notebook())
+    grader = Grader(course_dir, "toy", tmp_path / "subs", tmp_path / "out", Options(progress=False))
+
+    grader.prepare()
+
+    assert Path(coursekit.__file__).parent in grader.sandbox.protect
