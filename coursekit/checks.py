@@ -302,8 +302,8 @@ def _resolve(expected, mistakes):
     return value(expected), {hint: value(v) for hint, v in (mistakes or {}).items()}
 
 
-def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None):
-    """Check a numpy array: exact type, dtype, shape, finiteness, then values.
+def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None, max_mse=None):
+    """Check a numpy array: exact type, dtype, shape, finiteness, values, then the MSE.
 
     Parameters
     ----------
@@ -319,6 +319,9 @@ def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None)
         Description of a common mistake -> the array that mistake produces.
     axes : str, optional
         The meaning of the axes, e.g. ``"(batch, H)"``, shown next to a wrong shape.
+    max_mse : float, optional
+        Also require mean((actual - expected)^2) <= max_mse, computed in float64: a
+        target for a trained model's predictions, decided from the predictions themselves.
 
     Raises
     ------
@@ -330,6 +333,16 @@ def check_array(name, actual, expected, *, rtol, atol, mistakes=None, axes=None)
     problem = _array_problem(name, actual, np.asarray(expected), rtol, atol, axes)
     if problem is not None:
         _fail([problem], _matching_mistake(actual, expected, mistakes, rtol, atol))
+    if max_mse is not None:
+        diff = actual.astype(np.float64) - np.asarray(expected, dtype=np.float64)
+        mse = float(np.mean(diff**2)) if diff.size else 0.0
+        if not mse <= max_mse:
+            _fail(
+                [
+                    f"{name}: every value is within the tolerance, but their mean squared "
+                    f"error is {mse:.3g}, above the {max_mse:g} asked for."
+                ]
+            )
 
 
 def check_arrays(name, actual, expected, *, rtol, atol, mistakes=None):

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class BuiltBook:
 
     result: subprocess.CompletedProcess
     html: Path
+    seconds: float = 0.0
+    """Wall time of the build."""
 
     @property
     def log(self):
@@ -66,5 +69,17 @@ def built_book(tmp_path_factory):
     seed = os.environ.get("BOOK_EXECUTION_CACHE")
     if seed:
         shutil.copytree(seed, out / "_build" / ".jupyter_cache")
+    start = time.perf_counter()
     result = run_jupyter_book(ROOT, output=out)
-    return BuiltBook(result=result, html=out / "_build" / "html")
+    return BuiltBook(
+        result=result, html=out / "_build" / "html", seconds=time.perf_counter() - start
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (item.rep_setup, item.rep_call, item.rep_teardown)
+    so that a fixture can record how the test ended (tests/test_website.py's report)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -380,13 +380,13 @@ def test_solution_cells_define_at_most_one_function(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_graded_function_has_four_wrong_answers(assignment):
+def test_every_graded_function_and_class_has_four_wrong_answers(assignment):
     cells = source_notebook(assignment).cells
     functions = [
         _nbgrader(c)["grade_id"]
         for c in cells
         if is_solution_code(c)
-        and any(isinstance(n, ast.FunctionDef) for n in ast.parse(c.source).body)
+        and any(isinstance(n, ast.FunctionDef | ast.ClassDef) for n in ast.parse(c.source).body)
     ]
     count = {f: sum(w.grade_id == f for w in wrong_answers(assignment)) for f in functions}
     assert all(n >= 4 for n in count.values()), f"wrong answers per function: {count}"

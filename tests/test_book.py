@@ -3,7 +3,8 @@
 Every test here runs Jupyter Book or executes notebooks, so the whole module is marked slow.
 Tiny test books reuse the real _config.yml (and with it the local extensions in book/_ext and
 the MathJax installed by `npm ci`), so they test the configuration the real book is built
-with. The real book is built once per session by the ``built_book`` fixture
+with; the injected-error test builds a copy of the real book itself (intro and one real
+chapter). The real book is built once per session by the ``built_book`` fixture
 (tests/conftest.py), shared with tests/test_website.py.
 """
 
@@ -156,16 +157,54 @@ def test_unpaired_framework_cell_fails_the_strict_build(tmp_path, jupyter_book):
     assert "must be followed directly by a code cell tagged 'tab-pytorch'" in output_of(result)
 
 
-def test_book_with_a_failing_cell_does_not_build(tmp_path, jupyter_book):
-    page = (
-        HEADER
-        + "\n# Broken\n\n```{code-cell} ipython3\n"
-        + 'raise ValueError("injected failure " + "4242")\n```\n'
+FASTEST_CHAPTER = "01_sequences"
+"""The chapter that executes fastest (a few seconds), used for the injected-error build."""
+
+
+def copy_of_real_book(tmp_path, chapter):
+    """A copy of the real book: its _config.yml, the intro and one real chapter.
+
+    The table of contents keeps the real root and that one chapter; everything the build
+    of those two pages needs (extensions, static files, figures, data, bibliography, the
+    MathJax of `npm ci`) is copied or linked from the repository.
+    """
+    book = tmp_path / "book_copy"
+    (book / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert f"book/{chapter}" in toc_files(), f"{chapter} is not in _toc.yml"
+    small_toc = {
+        "format": "jb-book",
+        "root": toc["root"],
+        "chapters": [{"file": f"book/{chapter}"}],
+    }
+    (book / "_toc.yml").write_text(yaml.safe_dump(small_toc))
+    for folder in ("_ext", "_static", "figures", "data"):
+        if (ROOT / "book" / folder).is_dir():
+            shutil.copytree(ROOT / "book" / folder, book / "book" / folder)
+    for page in (Path(toc["root"]).name, chapter):
+        shutil.copy(ROOT / "book" / f"{page}.md", book / "book" / f"{page}.md")
+    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    (book / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    return book
+
+
+def test_real_chapter_with_an_injected_failing_cell_fails_the_strict_build(tmp_path, jupyter_book):
+    book = copy_of_real_book(tmp_path, FASTEST_CHAPTER)
+    chapter = book / "book" / f"{FASTEST_CHAPTER}.md"
+    # appended after the real cells, so the chapter executes up to it; the message is
+    # split in the source so that only an executed cell prints it whole
+    chapter.write_text(
+        chapter.read_text()
+        + '\n```{code-cell} ipython3\nraise RuntimeError("injected " + "failure 4242")\n```\n'
     )
-    book = make_book(tmp_path, {"broken": page})
     result = jupyter_book(book)
+    log = re.sub(r"\x1b\[[0-9;]*m", "", output_of(result))  # the traceback is coloured
     assert result.returncode != 0
-    assert "injected failure 4242" in output_of(result)
+    assert "RuntimeError: injected failure 4242" in log, log[-5000:]
+    assert f"ExecutionError: {chapter}" in log, "the build should stop at the failing chapter"
+    html = book / "_build" / "html" / "book" / f"{FASTEST_CHAPTER}.html"
+    assert not html.exists(), "raise_on_error should stop the build before writing the page"
 
 
 MATHS_PAGE = HEADER + "\n# Maths\n\n$$\nh_t = \\tanh(a_t)\n$$ (eq-test)\n\nSee {eq}`eq-test`.\n"

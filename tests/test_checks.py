@@ -336,3 +336,15 @@ def test_call_names_the_function_and_the_shapes_it_was_called_with():
     assert message.startswith("rnn_output raised ValueError")
     assert "float64 array of shape (2, 3), {W_hy: float64 array of shape (3, 2)}" in message
     assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_check_array_with_max_mse_accepts_predictions_close_enough_on_average():
+    predictions = EXPECTED + 0.01
+    check_array("forecasts", predictions, EXPECTED, rtol=0, atol=0.05, max_mse=0.0002)
+
+
+def test_check_array_with_max_mse_rejects_predictions_within_atol_but_too_far_on_average():
+    message = failure(
+        check_array, "forecasts", EXPECTED + 0.04, EXPECTED, rtol=0, atol=0.05, max_mse=0.001
+    )
+    assert "mean squared error is 0.0016, above the 0.001 asked for" in message

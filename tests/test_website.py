@@ -9,16 +9,25 @@ accessibility in the light and the dark theme.
 Needs: ``npm ci`` (MathJax for the build, axe-core for the checks) and Chromium at
 /usr/bin/chromium (Debian's ``chromium`` package), or at $CHROMIUM. The screenshots of the
 landing page, the LSTM chapter and an exercise page are written to _build/screenshots/.
+
+Every run also writes _build/website-report.json: what the tests measured (pages loaded
+and the bytes each transferred, the heaviest page and chapter, links and anchors checked,
+axe-core's violations per page and mode counted by impact) and each test's outcome and
+time. The tests record before they assert, so a failing page is in the report too; the
+report only describes a run, it decides nothing.
 """
 
 import functools
 import http.server
+import json
 import os
 import re
 import struct
 import threading
-from collections import deque
+import time
+from collections import Counter, deque
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -43,6 +52,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+REPORT = ROOT / "_build" / "website-report.json"
+"""The run's machine-readable summary (see the module's docstring)."""
+IMPACTS = ("critical", "serious", "moderate", "minor")
+"""axe-core's impact levels, most severe first."""
 PAGE_BUDGET_BYTES = 5_000_000
 """Everything one page transfers (HTML, scripts, styles, fonts, figures), uncompressed."""
 
@@ -57,6 +70,7 @@ def toc_pages():
 
 
 PAGES = toc_pages()
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 CHAPTERS = [p for p in PAGES if re.fullmatch(r"book/\d\d_\w+", p)]
 EXERCISES = [p for p in PAGES if p.startswith("book/exercises/")]
 MATHS_CHAPTERS = ["book/02_rnn_cell", "book/04_bptt", "book/05_lstm", "book/06_gru"]
@@ -75,12 +89,121 @@ def soup_of(html, page):
     return BeautifulSoup((html / f"{page}.html").read_text(), "html.parser")
 
 
+# --------------------------------------------------------------------------- report
+
+
+class WebsiteReport:
+    """What the tests measured in this run; written to REPORT when the module's tests end."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.build = None
+        self.loads = {}
+        self.links = None
+        self.axe = {}
+
+    def page_loaded(self, page, seen, transferred):
+        self.loads[page] = {
+            "bytes": transferred,
+            "requests": len(seen.finished),
+            "problems": sum(len(found) for found in seen.problems().values()),
+        }
+
+    def links_crawled(self, pages, checked, anchors, broken):
+        self.links = {
+            "pages_crawled": pages,
+            "links_checked": checked,
+            "anchors_checked": anchors,
+            "broken": broken,
+        }
+
+    def axe_checked(self, page, mode, violations):
+        counts = Counter(v["impact"] for v in violations)
+        self.axe.setdefault(page, {})[mode] = {
+            "counts": {impact: counts.get(impact, 0) for impact in IMPACTS},
+            "violations": [
+                {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])} for v in violations
+            ],
+        }
+
+    @staticmethod
+    def heaviest(loads):
+        if not loads:
+            return None
+        page = max(loads, key=lambda p: loads[p]["bytes"])
+        return {"page": page, "bytes": loads[page]["bytes"]}
+
+    @staticmethod
+    def outcomes(items):
+        """{test id: {"outcome", "seconds"}} of the items that ran (item.rep_*: conftest.py)."""
+        tests = {}
+        for item in items:
+            setup, call = getattr(item, "rep_setup", None), getattr(item, "rep_call", None)
+            if setup is None:
+                continue
+            if setup.outcome != "passed" or call is None:
+                outcome = "error" if setup.failed else setup.outcome
+            else:
+                outcome = call.outcome
+            seconds = setup.duration + (call.duration if call else 0.0)
+            tests[item.name] = {"outcome": outcome, "seconds": round(seconds, 2)}
+        return tests
+
+    def summary(self, items):
+        tests = self.outcomes(items)
+        chapters = {p: v for p, v in self.loads.items() if p in CHAPTERS}
+        totals = {
+            mode: {
+                impact: sum(
+                    modes[mode]["counts"][impact] for modes in self.axe.values() if mode in modes
+                )
+                for impact in IMPACTS
+            }
+            for mode in ("light", "dark")
+        }
+        return {
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - self.started, 1),
+            "build": self.build,
+            "tests": {
+                "ran": len(tests),
+                **Counter(t["outcome"] for t in tests.values()),
+                "by_test": tests,
+            },
+            "pages": {
+                "visited": len(self.loads),
+                "budget_bytes": PAGE_BUDGET_BYTES,
+                "heaviest": self.heaviest(self.loads),
+                "heaviest_chapter": self.heaviest(chapters),
+                "by_page": self.loads,
+            },
+            "links": self.links,
+            "axe": {"pages_checked": len(self.axe), "totals": totals, "by_page": self.axe},
+        }
+
+    def write(self, items, path=REPORT):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".json.part")
+        partial.write_text(json.dumps(self.summary(items), indent=2) + "\n")
+        partial.replace(path)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def website_report(request):
+    """The run's WebsiteReport; written to REPORT after the last test of this module."""
+    report = WebsiteReport()
+    yield report
+    items = [item for item in request.session.items if item.module is request.module]
+    report.write(items)
+
+
 # --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def site(built_book):
+def site(built_book, website_report):
     """The folder of the built HTML site; the build must have succeeded."""
+    website_report.build = {"ok": built_book.ok, "seconds": round(built_book.seconds, 1)}
     assert built_book.ok, built_book.log[-5000:]
     return built_book.html
 
@@ -251,26 +374,62 @@ def test_start_page_forwards_to_the_introduction(browser, server):
 
 
 @pytest.mark.parametrize("page", SITE_PAGES, ids=ids(SITE_PAGES))
-def test_page_loads_offline_without_errors_or_failed_requests(browser, server, page):
+def test_page_loads_offline_without_errors_or_failed_requests(
+    browser, server, page, website_report
+):
     with visit(browser, server, f"{page}.html") as (_, seen):
-        assert not any(seen.problems().values()), seen.problems()
         transferred = seen.transferred_bytes()
-    assert transferred < PAGE_BUDGET_BYTES
+        website_report.page_loaded(page, seen, transferred)
+        assert not any(seen.problems().values()), seen.problems()
+    assert transferred < PAGE_BUDGET_BYTES, f"{page} transfers {transferred} bytes"
 
 
 # --------------------------------------------------------------------------- reading
 
 
+EQUATION_NUMBERS = """() => [...document.querySelectorAll('article div.math > span.eqno')]
+    .map(e => [e.parentElement.id, e.firstChild.textContent.trim()])"""
+"""[id of the display equation, the number shown before its "#" link], in page order."""
+
+EQUATION_REFERENCES = """() => [...document.querySelectorAll(
+    "article a.reference.internal[href*='#equation-']")]
+    .map(a => [a.getAttribute('href'), a.textContent.trim()])"""
+"""[href, shown text] of every {eq} reference in the text."""
+
+
+def equation_numbers(site, page):
+    """{equation id: number} of the numbered equations in the built page."""
+    return {
+        eqno.parent["id"]: eqno.contents[0].strip()
+        for eqno in soup_of(site, page).select("article div.math > span.eqno")
+    }
+
+
 @pytest.mark.parametrize("page", MATHS_CHAPTERS, ids=ids(MATHS_CHAPTERS))
-def test_equations_render_with_no_raw_tex_left(browser, server, page):
+def test_equations_render_with_no_raw_tex_left(browser, server, site, page):
+    chapter = CHAPTERS.index(page) + 1
     with visit(browser, server, f"{page}.html") as (tab, seen):
         rendered = tab.locator("mjx-container").count()
         errors = tab.locator("mjx-merror").count()
-        numbered = tab.locator("div.math span.eqno").count()
+        heading = tab.locator("article h1 .section-number").first.inner_text().strip()
+        numbers = tab.evaluate(EQUATION_NUMBERS)
+        references = tab.evaluate(EQUATION_REFERENCES)
         text = tab.locator("article").inner_text()
     assert rendered >= 10, f"only {rendered} typeset formulas"
     assert errors == 0, "MathJax reports TeX errors (an unknown macro?)"
-    assert numbered >= 1, "display equations carry numbers"
+    # numbered within the chapter: chapter 5's equations are (5.1), (5.2), ... in order
+    assert heading == f"{chapter}.", f"the chapter's title is numbered {heading!r}"
+    shown = [number for _, number in numbers]
+    assert shown, "display equations carry numbers"
+    assert shown == [f"({chapter}.{k})" for k in range(1, len(shown) + 1)], shown
+    # every {eq} reference shows the number of the equation it links to
+    wrong = []
+    for href, label in references:
+        target, _, anchor = href.partition("#")
+        linked = urljoin(page, target).removesuffix(".html") if target else page
+        if equation_numbers(site, linked).get(anchor) != label:
+            wrong.append(f"{href} shown as {label}")
+    assert not wrong, f"references with the wrong number: {wrong}"
     raw = [
         token for token in ("$$", "\\(", "\\)", "\\[", "\\]", "\\frac", "\\begin{") if token in text
     ]
@@ -354,9 +513,10 @@ def test_exercise_page_downloads_the_student_notebook(browser, server, page, tmp
 def crawl(site):
     """Follow every internal link from index.html.
 
-    Returns (ids, checked, broken): the ids of every page reached (by path), the number
-    of links checked, and a message per broken link or anchor. External links (http,
-    https, mailto, data) are not followed.
+    Returns (ids, checked, anchors, broken): the ids of every page reached (by path), the
+    number of links checked, the number of those that name an anchor in a page, and a
+    message per broken link or anchor. External links (http, https, mailto, data) are not
+    followed.
     """
     ids_of, checked, broken, anchors = {}, 0, [], []
     queue, queued = deque(["index.html"]), {"index.html"}
@@ -395,11 +555,12 @@ def crawl(site):
     for page, url, path, fragment in anchors:
         if fragment not in ids_of[path]:
             broken.append(f"{page}: {url} (no id {fragment!r} in {path})")
-    return ids_of, checked, broken
+    return ids_of, checked, len(anchors), broken
 
 
-def test_every_internal_link_and_anchor_resolves(site):
-    pages, checked, broken = crawl(site)
+def test_every_internal_link_and_anchor_resolves(site, website_report):
+    pages, checked, anchors, broken = crawl(site)
+    website_report.links_crawled(len(pages), checked, anchors, len(broken))
     assert not broken, f"{len(broken)} of {checked} links broken:\n" + "\n".join(broken[:50])
     assert {f"{p}.html" for p in PAGES} <= set(pages), "every TOC page is reachable"
 
@@ -421,13 +582,74 @@ def test_pages_follow_the_syllabus_order_with_numbered_chapters(site):
     assert [int(t.split(".")[0]) for t in numbered] == list(range(1, len(CHAPTERS) + 1))
 
 
-def test_every_page_offers_its_source_for_download_and_no_remote_launcher(site):
+def binder_url(page):
+    """The Binder link of a chapter: _config.yml's Binder, repository and branch, the page's
+    MyST source, opened in the notebook interface _config.yml names (sphinx-book-theme)."""
+    repository, launch = CONFIG["repository"], CONFIG["launch_buttons"]
+    owner_repo = urlsplit(repository["url"]).path.strip("/")
+    ui = {"jupyterlab": "lab/tree", "classic": "tree"}[launch["notebook_interface"]]
+    source = "/".join(p for p in (repository.get("path_to_book", "").strip("/"), page) if p)
+    return (
+        f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_repo}/{repository['branch']}"
+        f"?urlpath={ui}/{source}.md"
+    )
+
+
+def menu_links(soup, group):
+    """{shown text: href} of the links in one of the header's dropdowns (launch, download)."""
+    menu = soup.select(f"div.dropdown-{group}-buttons ul.dropdown-menu a[href]")
+    return {a.get_text(" ", strip=True): a["href"] for a in menu}
+
+
+def test_every_page_offers_its_source_for_download_and_no_live_code_launcher(site):
     for page in PAGES:
         soup = soup_of(site, page)
-        assert soup.select_one(".btn-download-source-button"), f"{page}: no download button"
-        launchers = soup.select(".btn-launch, .launch-buttons, .thebe-launch-button")
-        launchers += soup.find_all("a", href=re.compile(r"binder|colab|jupyterhub", re.I))
-        assert not launchers, f"{page}: launch button to a remote service"
+        source = menu_links(soup, "download").get(".md")
+        assert source, f"{page}: no download of its .md source"
+        assert (site / page).parent.joinpath(source).resolve().is_file(), f"{page}: {source}"
+        # Binder is a link; Thebe (live code from a CDN), Colab and JupyterHub are not offered
+        others = soup.select(".btn-launch-thebe, .thebe-launch-button")
+        others += soup.find_all("a", href=re.compile(r"colab|jupyterhub|deepnote", re.I))
+        assert not others, f"{page}: {others[0]}"
+
+
+def test_chapters_launch_on_binder_and_download_as_md_and_ipynb(site):
+    launch = CONFIG["launch_buttons"]
+    assert launch["binderhub_url"].rstrip("/") == "https://mybinder.org"
+    assert not launch.get("thebe") and not launch.get("colab_url"), "Binder only"
+    for page in CHAPTERS:
+        soup = soup_of(site, page)
+        assert menu_links(soup, "launch") == {"Binder": binder_url(page)}, page
+        downloads = menu_links(soup, "download")
+        assert {".md", ".ipynb"} <= set(downloads), f"{page}: downloads {sorted(downloads)}"
+        folder = (site / page).parent
+        assert downloads[".md"].endswith(f"_sources/{page}.md"), downloads
+        source = folder.joinpath(downloads[".md"]).resolve().read_text()
+        title = "".join(soup.select_one("article h1").find_all(string=True, recursive=False))
+        title = title.strip()
+        assert f"\n# {title}\n" in source, f"{page}.md is not the chapter's source"
+        assert downloads[".ipynb"].endswith(f"_sources/{page}.ipynb"), downloads
+        notebook = nbformat.read(folder.joinpath(downloads[".ipynb"]).resolve(), as_version=4)
+        nbformat.validate(notebook)
+        # executed, also when the build took the outputs from the cache (executed_downloads)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        unrun = [i for i, cell in enumerate(code) if cell.get("execution_count") is None]
+        assert not unrun and any(cell.outputs for cell in code), (
+            f"{page}.ipynb: code cells {unrun[:5]} of {len(code)} not executed"
+        )
+
+
+def test_launch_menu_opens_on_click_and_shows_the_binder_link(browser, server):
+    page = "book/05_lstm"
+    with visit(browser, server, f"{page}.html") as (tab, seen):
+        menu = tab.locator("div.dropdown-launch-buttons")
+        link = menu.locator("a.dropdown-item", has_text="Binder")
+        assert not link.is_visible()
+        menu.locator("button.dropdown-toggle").click()
+        link.wait_for(state="visible")
+        assert link.get_attribute("href") == binder_url(page)
+        assert link.locator("img").get_attribute("alt") == "Binder logo"
+        assert not any(seen.problems().values()), seen.problems()
 
 
 def test_every_figure_has_alt_text_saying_what_it_shows(site):
@@ -489,7 +711,9 @@ def switch_mode(tab, mode):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=ids(PAGES))
-def test_axe_finds_no_serious_or_critical_violation_in_light_and_dark_mode(browser, server, page):
+def test_axe_finds_no_serious_or_critical_violation_in_light_and_dark_mode(
+    browser, server, page, website_report
+):
     assert AXE.is_file(), "axe-core is missing: run `npm ci`"
     severe, backgrounds = [], set()
     with visit(browser, server, f"{page}.html", mode="light") as (tab, _):
@@ -498,6 +722,7 @@ def test_axe_finds_no_serious_or_critical_violation_in_light_and_dark_mode(brows
             switch_mode(tab, mode)
             backgrounds.add(tab.evaluate("getComputedStyle(document.body).backgroundColor"))
             violations = tab.evaluate(AXE_RUN)
+            website_report.axe_checked(page, mode, violations)
             severe += [(mode, v) for v in violations if v["impact"] in ("serious", "critical")]
     assert len(backgrounds) == 2, "the page did not switch to dark mode"
     report = "\n".join(
