@@ -8,7 +8,8 @@ that was expected, instead of meeting a silent broadcast three functions later.
 import numpy as np
 
 
-def _fmt(shape):
+def format_shape(shape):
+    """A shape as Python prints a tuple: (2, 3), (4,), ()."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -24,9 +25,9 @@ def check_shape(name, array, expected, what=""):
         e is None or e == s for e, s in zip(expected, array.shape, strict=False)
     )
     if not ok:
-        shown = _fmt(["?" if e is None else e for e in expected])
+        shown = format_shape(["?" if e is None else e for e in expected])
         axes = f" = {what}" if what else ""
-        raise ValueError(f"{name} has shape {_fmt(array.shape)}, expected {shown}{axes}")
+        raise ValueError(f"{name} has shape {format_shape(array.shape)}, expected {shown}{axes}")
     return array
 
 
@@ -41,3 +42,21 @@ def check_params(params, shapes):
     for key, shape in shapes.items():
         check_shape(f"params[{key!r}]", params[key], shape)
     return params
+
+
+def check_truncate(truncate):
+    """Raise unless ``truncate`` is None or a whole number of steps k >= 1.
+
+    A bool is refused although Python counts it as an int: ``truncate=True`` would
+    silently mean k = 1.
+    """
+    if truncate is None:
+        return None
+    if isinstance(truncate, bool | np.bool_) or not isinstance(truncate, int | np.integer):
+        raise TypeError(
+            "truncate must be a positive number of steps (an int k >= 1) or None, "
+            f"got {truncate!r} of type {type(truncate).__name__}"
+        )
+    if truncate < 1:
+        raise ValueError(f"truncate must be a positive number of steps or None, got {truncate}")
+    return truncate

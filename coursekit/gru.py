@@ -21,14 +21,18 @@ the book's names; stacking happens inside.
 import numpy as np
 
 from ._init import uniform_params
-from ._validate import check_params, check_shape
+from ._validate import check_params, check_shape, check_truncate
 from .activations import dsigmoid, dtanh, sigmoid
 
 GATES = "zrn"
 
 
 def param_shapes(n_inputs, n_hidden):
-    """Shapes of the parameters, keyed by the book's names, gate by gate (z, r, n)."""
+    """Shapes of the parameters, gate by gate (z, r, n), in the reset-after form.
+
+    W_kx (D, H), W_kh (H, H) for k in z, r, n; b_z, b_r (H,); and the candidate's two
+    biases b_nx, b_nh (H,), for D = n_inputs and H = n_hidden.
+    """
     D, H = n_inputs, n_hidden
     return {
         "W_zx": (D, H), "W_zh": (H, H), "b_z": (H,),
@@ -209,21 +213,22 @@ def forward(x, h0, params):
     Returns
     -------
     h : ndarray of shape (B, T, H)
-        Every hidden state h_1..h_T; h[:, -1] is the final state.
+        Every hidden state h_1..h_T; h[:, -1] is the final state. Its dtype is that of
+        x, h0 and the parameters together (np.result_type).
     cache : dict
         x, h0, h, the gates ``z``, ``r`` and the candidate ``n`` (each (B, T, H), views
         of ``gates`` (B, T, 3H)), ``hn`` = h_{t-1} W_nh + b_nh and params: what backward
         needs.
     """
     _check(x, h0, params, time_axis=True)
-    W_x, W_h, b_x, b_nh = _stack(params)
     B, T, _ = x.shape
     H = h0.shape[1]
-    xw = x @ W_x + b_x
-    dtype = np.result_type(xw, h0)
+    dtype = np.result_type(x, h0, *params.values())  # every product runs in this dtype
+    W_x, W_h, b_x, b_nh = (a.astype(dtype, copy=False) for a in _stack(params))
+    xw = x.astype(dtype, copy=False) @ W_x + b_x
     gates = np.empty((B, T, 3 * H), dtype=dtype)
     h, hn = np.empty((B, T, H), dtype=dtype), np.empty((B, T, H), dtype=dtype)
-    h_t = h0
+    h_t = h0.astype(dtype, copy=False)
     for t in range(T):
         gates[:, t], hn[:, t], h_t = _step(xw[:, t], h_t, W_h, b_nh)
         h[:, t] = h_t
@@ -248,7 +253,7 @@ def backward(dh, cache, truncate=None):
     dh : ndarray of shape (B, T, H)
         dL/dh_t for every step from the layers above (zeros where no loss reads h_t).
     cache : dict from forward
-    truncate : int or None
+    truncate : int >= 1 or None
         Truncated BPTT with k = truncate: the sequence is cut into chunks of k steps and
         no gradient crosses a chunk boundary, as if h were detached every k steps.
         None, or any k >= T, gives full BPTT.
@@ -261,13 +266,13 @@ def backward(dh, cache, truncate=None):
     """
     x, h0, h, gates, hn = (cache[k] for k in ("x", "h0", "h", "gates", "hn"))
     check_shape("dh", dh, h.shape, "(batch, time, H), like the forward's h")
-    if truncate is not None and truncate < 1:
-        raise ValueError(f"truncate must be a positive number of steps or None, got {truncate}")
+    check_truncate(truncate)
     W_x, W_h, _, _ = _stack(cache["params"])
     B, T, D = x.shape
     H = h.shape[2]
     h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-    dxw, dhw = np.empty_like(gates), np.empty_like(gates)
+    dtype = np.result_type(dh, gates)
+    dxw, dhw = np.empty_like(gates, dtype=dtype), np.empty_like(gates, dtype=dtype)
     dh_next = np.zeros_like(h0)
     for t in reversed(range(T)):
         dxw[:, t], dhw[:, t], dh_next = _step_backward(

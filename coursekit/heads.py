@@ -20,7 +20,10 @@ from ._validate import check_params, check_shape
 
 
 def param_shapes(n_hidden, n_outputs):
-    """Shapes of the dense head's parameters, keyed by the book's names."""
+    """Shapes of the parameters of the dense head y_t = h_t W_hy + b_y.
+
+    W_hy (H, O), b_y (O,) for H = n_hidden and O = n_outputs.
+    """
     return {"W_hy": (n_hidden, n_outputs), "b_y": (n_outputs,)}
 
 
@@ -216,6 +219,7 @@ def softmax(logits):
     Parameters
     ----------
     logits : ndarray of shape (..., C)
+        Scores for C classes, for example the O = C outputs of a dense head.
 
     Returns
     -------
@@ -239,7 +243,8 @@ def softmax_cross_entropy(logits, labels):
     Parameters
     ----------
     logits : ndarray of shape (B, C) or (B, T, C)
-        Unnormalised scores z.
+        Unnormalised scores z for C classes, for example the output y of a dense head
+        with O = C outputs.
     labels : integer ndarray of shape (B,) or (B, T)
         Class indices y in 0..C-1, shaped like logits without its last axis.
 

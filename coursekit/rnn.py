@@ -12,12 +12,15 @@ Sequences are batch-first: x of shape (B, T, D), hidden states h of shape (B, T,
 import numpy as np
 
 from ._init import uniform_params
-from ._validate import check_params, check_shape
+from ._validate import check_params, check_shape, check_truncate
 from .activations import ACTIVATIONS
 
 
 def param_shapes(n_inputs, n_hidden):
-    """Shapes of the parameters, keyed by the book's names."""
+    """Shapes of the parameters of h_t = phi(x_t W_xh + h_{t-1} W_hh + b_h).
+
+    W_xh (D, H), W_hh (H, H), b_h (H,) for D = n_inputs and H = n_hidden.
+    """
     D, H = n_inputs, n_hidden
     return {"W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)}
 
@@ -134,18 +137,21 @@ def forward(x, h0, params, activation="tanh"):
     Returns
     -------
     h : ndarray of shape (B, T, H)
-        Every hidden state h_1..h_T; h[:, -1] is the final state.
+        Every hidden state h_1..h_T; h[:, -1] is the final state. Its dtype is that of
+        x, h0 and the parameters together (np.result_type).
     cache : dict
         x, h0, h, params and activation, what backward needs.
     """
     _check(x, h0, params, activation, time_axis=True)
     f = ACTIVATIONS[activation][0]
     B, T, _ = x.shape
-    xw = x @ params["W_xh"] + params["b_h"]
-    h = np.empty((B, T, h0.shape[1]), dtype=np.result_type(x, h0))
-    h_t = h0
+    dtype = np.result_type(x, h0, *params.values())  # every product runs in this dtype
+    W_xh, W_hh, b_h = (params[k].astype(dtype, copy=False) for k in ("W_xh", "W_hh", "b_h"))
+    xw = x.astype(dtype, copy=False) @ W_xh + b_h
+    h = np.empty((B, T, h0.shape[1]), dtype=dtype)
+    h_t = h0.astype(dtype, copy=False)
     for t in range(T):
-        h_t = f(xw[:, t] + h_t @ params["W_hh"])
+        h_t = f(xw[:, t] + h_t @ W_hh)
         h[:, t] = h_t
     return h, {"x": x, "h0": h0, "h": h, "params": params, "activation": activation}
 
@@ -164,7 +170,7 @@ def backward(dh, cache, truncate=None):
     dh : ndarray of shape (B, T, H)
         dL/dh_t for every step from the layers above (zeros where no loss reads h_t).
     cache : dict from forward
-    truncate : int or None
+    truncate : int >= 1 or None
         Truncated BPTT with k = truncate: the sequence is cut into chunks of k steps and
         no gradient crosses a chunk boundary, as if h were detached every k steps.
         None, or any k >= T, gives full BPTT.
@@ -177,12 +183,11 @@ def backward(dh, cache, truncate=None):
     """
     x, h0, h, params = cache["x"], cache["h0"], cache["h"], cache["params"]
     check_shape("dh", dh, h.shape, "(batch, time, H), like the forward's h")
-    if truncate is not None and truncate < 1:
-        raise ValueError(f"truncate must be a positive number of steps or None, got {truncate}")
+    check_truncate(truncate)
     df = ACTIVATIONS[cache["activation"]][1]
     B, T, D = x.shape
     H = h.shape[2]
-    da = np.empty_like(h)
+    da = np.empty_like(h, dtype=np.result_type(dh, h))
     dh_next = np.zeros_like(h0)
     for t in reversed(range(T)):
         da[:, t] = (dh[:, t] + dh_next) * df(h[:, t])

@@ -89,7 +89,7 @@ def bidirectional_backward(dh, cache, truncate=None):
     dh : ndarray of shape (B, T, 2H)
         dL/dh_t for every step, like the forward's h.
     cache : dict from bidirectional_forward
-    truncate : int or None
+    truncate : int >= 1 or None
         Passed to each direction's cell.backward (truncated BPTT, counted in that
         direction's own time order).
 
@@ -169,7 +169,7 @@ def stacked_backward(dh, cache, truncate=None):
     dh : ndarray of shape (B, T, H_L)
         dL/dh_t of the top layer, like stacked_forward's h.
     cache : dict from stacked_forward
-    truncate : int or None
+    truncate : int >= 1 or None
         Passed to every layer's backward (truncated BPTT).
 
     Returns

@@ -176,6 +176,39 @@ def test_float32_input_gives_float32_results_close_to_float64(cell):
         np.testing.assert_allclose(grads32[k], grads64[k], rtol=1e-3, atol=1e-4, err_msg=k)
 
 
+F32, F64 = np.float32, np.float64
+
+
+@all_cells
+@pytest.mark.parametrize(
+    "x_dtype, state_dtype, params_dtype",
+    [(F32, F32, F32), (F32, F32, F64), (F32, F64, F32), (F64, F32, F32)],
+    ids=["all_float32", "float64_params", "float64_state", "float64_x"],
+)
+def test_results_have_the_result_type_of_x_state_and_params(
+    cell, x_dtype, state_dtype, params_dtype
+):
+    x, state0, params = draw(cell, (3, 5, 4, 2), seed=9)
+    x = x.astype(x_dtype)
+    state0 = cell.pack([s.astype(state_dtype) for s in cell.unpack(state0)])
+    params = {k: v.astype(params_dtype) for k, v in params.items()}
+    expected = np.result_type(x_dtype, state_dtype, params_dtype)
+    dh = np.random.default_rng(10).standard_normal((3, 5, 2)).astype(expected)
+
+    h, cache = cell.forward(x, state0, params)
+    dx, dstate0, grads = cell.module.backward(dh, cache)
+
+    results = [h, dx, *cell.unpack(dstate0), *grads.values()]
+    assert {a.dtype for a in results} == {np.dtype(expected)}
+    # Every input is exact in the wider dtype, so a float64 result must be the float64
+    # computation itself, not a float32 one widened afterwards.
+    as64 = {k: v.astype(F64) for k, v in params.items()}
+    state64 = cell.pack([s.astype(F64) for s in cell.unpack(state0)])
+    h64, _ = cell.forward(x.astype(F64), state64, as64)
+    if expected == F64:
+        np.testing.assert_allclose(h, h64, rtol=1e-12, atol=1e-14)
+
+
 # ----------------------------------------------------------------------------- truncated BPTT
 
 
@@ -228,11 +261,37 @@ def test_truncated_bptt_equals_backward_over_detached_chunks(cell, k):
 
 
 @all_cells
-def test_backward_rejects_non_positive_truncation(cell):
+@pytest.mark.parametrize(
+    "truncate, error, shown",
+    [
+        (0, ValueError, "got 0"),
+        (-3, ValueError, "got -3"),
+        (2.5, TypeError, "got 2.5 of type float"),
+        (np.float64(2.0), TypeError, "of type float64"),
+        (True, TypeError, "got True of type bool"),
+        ("2", TypeError, "got '2' of type str"),
+    ],
+    ids=["zero", "negative", "float", "numpy_float", "bool", "str"],
+)
+def test_backward_rejects_a_truncation_that_is_not_a_positive_int(cell, truncate, error, shown):
     x, state0, params = draw(cell, (2, 4, 3, 3), seed=15)
     h, cache = cell.forward(x, state0, params)
-    with pytest.raises(ValueError, match="truncate must be a positive number of steps"):
-        cell.module.backward(np.ones_like(h), cache, truncate=0)
+    with pytest.raises(error, match=f"truncate must be a positive number of steps.*{shown}"):
+        cell.module.backward(np.ones_like(h), cache, truncate=truncate)
+
+
+@all_cells
+def test_backward_accepts_a_numpy_integer_truncation(cell):
+    x, state0, params = draw(cell, (2, 4, 3, 3), seed=16)
+    h, cache = cell.forward(x, state0, params)
+    dh = np.random.default_rng(17).standard_normal(h.shape)
+
+    expected = cell.module.backward(dh, cache, truncate=2)
+    got = cell.module.backward(dh, cache, truncate=np.int64(2))
+
+    assert np.array_equal(got[0], expected[0])
+    for k in expected[2]:
+        assert np.array_equal(got[2][k], expected[2][k]), k
 
 
 # ----------------------------------------------------------------------------- forward

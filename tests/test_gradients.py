@@ -115,6 +115,18 @@ def test_numeric_gradient_restores_the_array_it_perturbs():
     np.testing.assert_array_equal(x, before)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_numeric_gradient_refuses_a_non_floating_array_naming_its_dtype(dtype):
+    x = np.arange(3).astype(dtype)
+    with pytest.raises(TypeError, match=rf"x has dtype {np.dtype(dtype)}.*use a float64 array"):
+        numeric_gradient(lambda: float(np.sum(x * x)), x)
+
+
+def test_numeric_gradient_refuses_something_that_is_not_an_array():
+    with pytest.raises(TypeError, match="x must be a numpy array, got list"):
+        numeric_gradient(lambda: 0.0, [1.0, 2.0])
+
+
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
     [
@@ -131,3 +143,18 @@ def test_numeric_gradient_restores_the_array_it_perturbs():
 def test_relative_error_on_simple_cases(a, b, expected):
     assert relative_error(np.array(a), np.array(b)) == pytest.approx(expected)
     assert relative_error(np.array(b), np.array(a)) == pytest.approx(expected)
+
+
+def test_relative_error_refuses_to_broadcast_arrays_of_different_shapes():
+    with pytest.raises(ValueError, match=r"b has shape \(2, 3\), expected \(3,\)"):
+        relative_error(np.ones(3), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "clip", [global_norm, lambda g: clip_by_global_norm(g, 1.0), lambda g: clip_by_value(g, 1.0)]
+)
+def test_clipping_names_a_gradient_that_is_not_an_array(clip):
+    with pytest.raises(TypeError, match=r"grads\['W'\] must be a numpy array, got list"):
+        clip({"b": np.ones(2), "W": [[1.0, 2.0]]})
+    with pytest.raises(TypeError, match="grads must be a dict of numpy arrays, got ndarray"):
+        clip(np.ones(2))

@@ -6,7 +6,21 @@ import pytest
 from coursekit import heads, rnn
 from coursekit.gradients import numeric_gradient, relative_error
 
-B, T, H, O, C = 3, 4, 5, 2, 4
+B, T, H, O, C = 3, 4, 5, 2, 4  # the value and validation tests; gradient tests draw shapes
+
+# (batch, time, hidden, outputs or classes) for the gradient tests: the edges first
+# (batch 1, time 1, size 1), then seeded draws from batch 1..4, time 1..7, sizes 1..6.
+_draw_rng = np.random.default_rng(20240603)
+SHAPES = [(1, 1, 1, 1), (1, 7, 6, 2), (4, 1, 3, 6), (4, 7, 6, 6)] + [
+    tuple(int(_draw_rng.integers(1, n + 1)) for n in (4, 7, 6, 6)) for _ in range(3)
+]
+all_shapes = pytest.mark.parametrize(
+    "seed, shape", list(enumerate(SHAPES)), ids=[f"B{b}-T{t}-H{h}-O{o}" for b, t, h, o in SHAPES]
+)
+
+
+# Centred differences with step EPS err by ~EPS^2 (truncation) plus ~1e-16 / EPS (rounding).
+EPS = 1e-5
 
 
 def _rng(seed=0):
@@ -16,7 +30,8 @@ def _rng(seed=0):
 def assert_matches_numeric(loss, pairs):
     """Every (array, analytic gradient) pair agrees with centred differences of loss()."""
     for array, grad in pairs:
-        numeric = numeric_gradient(loss, array)
+        assert grad.shape == array.shape
+        numeric = numeric_gradient(loss, array, eps=EPS)
         assert relative_error(grad, numeric) < 1e-7
 
 
@@ -66,12 +81,14 @@ def test_many_to_many_forward_applies_the_same_head_at_every_step():
 # --- gradients --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("shape", [(B, H), (B, T, H)], ids=["one_step", "sequence"])
-def test_dense_backward_matches_numeric_gradient(shape):
-    rng = _rng(2)
-    h = rng.normal(size=shape)
-    params = heads.init_dense(H, O, seed=3)
-    w = rng.normal(size=shape[:-1] + (O,))
+@all_shapes
+@pytest.mark.parametrize("per_step", [False, True], ids=["one_step", "sequence"])
+def test_dense_backward_matches_numeric_gradient(seed, shape, per_step):
+    B, T, H, O = shape
+    rng = _rng(seed)
+    h = rng.normal(size=(B, T, H) if per_step else (B, H))
+    params = heads.init_dense(H, O, seed=rng)
+    w = rng.normal(size=h.shape[:-1] + (O,))
 
     def loss():
         return np.sum(heads.dense_forward(h, params)[0] * w)
@@ -81,10 +98,12 @@ def test_dense_backward_matches_numeric_gradient(shape):
     assert_matches_numeric(loss, [(h, dh)] + [(params[k], grads[k]) for k in params])
 
 
-def test_many_to_one_with_mse_matches_numeric_gradient():
-    rng = _rng(4)
+@all_shapes
+def test_many_to_one_with_mse_matches_numeric_gradient(seed, shape):
+    B, T, H, O = shape
+    rng = _rng(seed)
     h, y_true = rng.normal(size=(B, T, H)), rng.normal(size=(B, O))
-    params = heads.init_dense(H, O, seed=5)
+    params = heads.init_dense(H, O, seed=rng)
 
     def loss():
         return heads.mse_loss(heads.many_to_one_forward(h, params)[0], y_true)[0]
@@ -96,10 +115,12 @@ def test_many_to_one_with_mse_matches_numeric_gradient():
     assert_matches_numeric(loss, [(h, dh)] + [(params[k], grads[k]) for k in params])
 
 
-def test_many_to_many_with_cross_entropy_matches_numeric_gradient():
-    rng = _rng(6)
+@all_shapes
+def test_many_to_many_with_cross_entropy_matches_numeric_gradient(seed, shape):
+    B, T, H, C = shape  # a classification head has one output per class, O = C
+    rng = _rng(seed)
     h, labels = rng.normal(size=(B, T, H)), rng.integers(0, C, size=(B, T))
-    params = heads.init_dense(H, C, seed=7)
+    params = heads.init_dense(H, C, seed=rng)
 
     def loss():
         return heads.softmax_cross_entropy(heads.many_to_many_forward(h, params)[0], labels)[0]
@@ -109,20 +130,24 @@ def test_many_to_many_with_cross_entropy_matches_numeric_gradient():
     assert_matches_numeric(loss, [(h, dh)] + [(params[k], grads[k]) for k in params])
 
 
-@pytest.mark.parametrize("shape", [(B, O), (B, T, O)], ids=["many_to_one", "many_to_many"])
-def test_mse_loss_is_the_mean_over_every_element_and_its_gradient_matches(shape):
-    rng = _rng(8)
-    y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
+@all_shapes
+@pytest.mark.parametrize("per_step", [False, True], ids=["many_to_one", "many_to_many"])
+def test_mse_loss_is_the_mean_over_every_element_and_its_gradient_matches(seed, shape, per_step):
+    B, T, _, O = shape
+    rng = _rng(seed)
+    y_pred, y_true = (rng.normal(size=(B, T, O) if per_step else (B, O)) for _ in range(2))
     loss, dy = heads.mse_loss(y_pred, y_true)
     assert loss == pytest.approx(np.mean((y_pred - y_true) ** 2))
     assert_matches_numeric(lambda: heads.mse_loss(y_pred, y_true)[0], [(y_pred, dy)])
 
 
-@pytest.mark.parametrize("shape", [(B, C), (B, T, C)], ids=["per_sequence", "per_step"])
-def test_softmax_cross_entropy_gradient_matches_numeric_gradient(shape):
-    rng = _rng(9)
-    logits = 3.0 * rng.normal(size=shape)
-    labels = rng.integers(0, C, size=shape[:-1])
+@all_shapes
+@pytest.mark.parametrize("per_step", [False, True], ids=["per_sequence", "per_step"])
+def test_softmax_cross_entropy_gradient_matches_numeric_gradient(seed, shape, per_step):
+    B, T, _, C = shape
+    rng = _rng(seed)
+    logits = 3.0 * rng.normal(size=(B, T, C) if per_step else (B, C))
+    labels = rng.integers(0, C, size=logits.shape[:-1])
     _, dlogits = heads.softmax_cross_entropy(logits, labels)
     loss = lambda: heads.softmax_cross_entropy(logits, labels)[0]  # noqa: E731
     assert_matches_numeric(loss, [(logits, dlogits)])

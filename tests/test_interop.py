@@ -17,7 +17,13 @@ import torch  # noqa: E402
 
 from coursekit import gru, interop, lstm, rnn, wrappers  # noqa: E402
 
-B, T, D, H = 3, 5, 4, 6
+B, T, D, H = 3, 5, 4, 6  # the default shape; the framework comparisons also run SHAPES
+
+# (batch, time, inputs, hidden): the default, and the edge of batch 1 and time 1.
+SHAPES = [(B, T, D, H), (1, 1, 2, 3)]
+all_shapes = pytest.mark.parametrize(
+    "shape", SHAPES, ids=[f"B{b}-T{t}-D{d}-H{h}" for b, t, d, h in SHAPES]
+)
 
 # name -> (coursekit cell module, keyword arguments of its forward)
 CELLS = {
@@ -33,8 +39,8 @@ def activation_of(name):
     return name.partition("-")[2] or "tanh"
 
 
-def torch_module(name, cell=False, **options):
-    """A random float64 torch module (or Cell) of the named kind with D inputs, H units."""
+def torch_module(name, cell=False, n_inputs=D, n_hidden=H, **options):
+    """A random float64 torch module (or Cell) of the named kind, n_inputs in, n_hidden units."""
     kind, _, nonlinearity = name.partition("-")
     if kind == "rnn":
         options["nonlinearity"] = nonlinearity
@@ -44,21 +50,21 @@ def torch_module(name, cell=False, **options):
         "gru": (torch.nn.GRU, torch.nn.GRUCell),
     }
     torch.manual_seed(0)
-    return classes[kind][1 if cell else 0](D, H, **options).double()
+    return classes[kind][1 if cell else 0](n_inputs, n_hidden, **options).double()
 
 
-def keras_layer(name, bidirectional=False):
+def keras_layer(name, bidirectional=False, n_inputs=D, n_hidden=H):
     """A built float32 keras layer of the named kind, every weight and bias random."""
     kind, _, activation = name.partition("-")
     keras.utils.set_random_seed(0)
     options = {"return_sequences": True}
     if kind == "rnn":
-        layer = keras.layers.SimpleRNN(H, activation=activation, **options)
+        layer = keras.layers.SimpleRNN(n_hidden, activation=activation, **options)
     else:
-        layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[kind](H, **options)
+        layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[kind](n_hidden, **options)
     if bidirectional:
         layer = keras.layers.Bidirectional(layer)
-    layer.build((None, None, D))
+    layer.build((None, None, n_inputs))
     rng = np.random.default_rng(1)
     layer.set_weights(
         [rng.uniform(-0.5, 0.5, size=w.shape).astype(np.float32) for w in layer.get_weights()]
@@ -78,7 +84,7 @@ def torch_grads_in_book_names(module):
     is zeroed on the merged gates before mapping; the GRU candidate's b_hn (the book's
     b_nh, the last H entries) keeps its own gradient.
     """
-    merged = 2 * H if isinstance(module, torch.nn.GRU | torch.nn.GRUCell) else None
+    merged = 2 * module.hidden_size if isinstance(module, torch.nn.GRU | torch.nn.GRUCell) else None
     grads = copy.deepcopy(module)
     with torch.no_grad():
         for name, p in grads.named_parameters():
@@ -90,7 +96,7 @@ def torch_grads_in_book_names(module):
 
 def merged_bias_grad_gap(module):
     """max |dL/db_ih - dL/db_hh| over the gates whose biases coursekit merges."""
-    merged = 2 * H if isinstance(module, torch.nn.GRU | torch.nn.GRUCell) else None
+    merged = 2 * module.hidden_size if isinstance(module, torch.nn.GRU | torch.nn.GRUCell) else None
     gaps = [
         (module.get_parameter(name).grad - module.get_parameter(name.replace("_ih", "_hh")).grad)[
             :merged
@@ -142,11 +148,13 @@ def run_torch(module, x, w, states):
 # ---------------------------------------------------------------------------- PyTorch
 
 
+@all_shapes
 @pytest.mark.parametrize("batch_first", [True, False])
 @pytest.mark.parametrize("name", CELLS)
-def test_from_torch_forward_and_backward_match_torch_autograd(name, batch_first):
+def test_from_torch_forward_and_backward_match_torch_autograd(name, batch_first, shape):
+    B, T, D, H = shape
     cell, kw = CELLS[name]
-    module = torch_module(name, batch_first=batch_first)
+    module = torch_module(name, n_inputs=D, n_hidden=H, batch_first=batch_first)
     rng = np.random.default_rng(0)
     x, w = rng.normal(size=(B, T, D)), rng.normal(size=(B, T, H))
     h0, c0 = rng.normal(size=(1, B, H)), rng.normal(size=(1, B, H))
@@ -162,10 +170,12 @@ def test_from_torch_forward_and_backward_match_torch_autograd(name, batch_first)
     assert merged_bias_grad_gap(module) < 1e-12
 
 
+@all_shapes
 @pytest.mark.parametrize("name", CELLS)
-def test_from_torch_cell_step_and_its_backward_match_torch_autograd(name):
+def test_from_torch_cell_step_and_its_backward_match_torch_autograd(name, shape):
+    B, _, D, H = shape
     cell, kw = CELLS[name]
-    module = torch_module(name, cell=True)
+    module = torch_module(name, cell=True, n_inputs=D, n_hidden=H)
     rng = np.random.default_rng(0)
     x_t, h_prev, c_prev = (rng.normal(size=(B, n)) for n in (D, H, H))
     w_h, w_c = rng.normal(size=(B, H)), rng.normal(size=(B, H))
@@ -192,16 +202,23 @@ def test_from_torch_cell_step_and_its_backward_match_torch_autograd(name):
     assert merged_bias_grad_gap(module) < 1e-12
 
 
+@all_shapes
 @pytest.mark.parametrize(
     ("num_layers", "bidirectional"), [(2, False), (1, True), (2, True)], ids=str
 )
-@pytest.mark.parametrize("name", ["rnn-relu", "lstm", "gru"])
+@pytest.mark.parametrize("name", CELLS)
 def test_from_torch_stacked_and_bidirectional_match_coursekit_wrappers(
-    name, num_layers, bidirectional
+    name, num_layers, bidirectional, shape
 ):
+    B, T, D, H = shape
     cell, kw = CELLS[name]
     module = torch_module(
-        name, num_layers=num_layers, bidirectional=bidirectional, batch_first=True
+        name,
+        n_inputs=D,
+        n_hidden=H,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        batch_first=True,
     )
     n_dir = 2 if bidirectional else 1
     rng = np.random.default_rng(0)
@@ -328,10 +345,12 @@ def test_from_torch_rejects_a_non_recurrent_module():
 # ------------------------------------------------------------------------------ Keras
 
 
+@all_shapes
 @pytest.mark.parametrize("name", CELLS)
-def test_from_keras_forward_matches_the_keras_layer_in_float32(name):
+def test_from_keras_forward_matches_the_keras_layer_in_float32(name, shape):
+    B, T, D, H = shape
     cell, kw = CELLS[name]
-    layer = keras_layer(name)
+    layer = keras_layer(name, n_inputs=D, n_hidden=H)
     x = np.random.default_rng(0).normal(size=(B, T, D)).astype(np.float32)
     zeros = np.zeros((B, H), dtype=np.float32)
 
@@ -341,10 +360,12 @@ def test_from_keras_forward_matches_the_keras_layer_in_float32(name):
     assert max_diff(h, keras.ops.convert_to_numpy(layer(x))) < 1e-5
 
 
-@pytest.mark.parametrize("name", ["rnn-tanh", "lstm", "gru"])
-def test_from_keras_bidirectional_matches_coursekit_bidirectional(name):
+@all_shapes
+@pytest.mark.parametrize("name", CELLS)
+def test_from_keras_bidirectional_matches_coursekit_bidirectional(name, shape):
+    B, T, D, H = shape
     cell, kw = CELLS[name]
-    layer = keras_layer(name, bidirectional=True)
+    layer = keras_layer(name, bidirectional=True, n_inputs=D, n_hidden=H)
     x = np.random.default_rng(0).normal(size=(B, T, D)).astype(np.float32)
     zeros = np.zeros((B, H), dtype=np.float32)
     state0 = book_state(name, zeros, zeros)
