@@ -14,7 +14,7 @@ import pytest
 from grader_fixtures import course
 
 from coursekit import checks
-from coursekit.grader import compare, ingest, integrity
+from coursekit.grader import compare, ingest, integrity, runner
 from coursekit.grader.assignment import blank_answer, load_assignment, read_json_notebook
 from coursekit.grader.cli import build_parser, parse_timeout
 from coursekit.grader.runner import CellRun
@@ -202,6 +202,23 @@ def test_a_missing_record_scores_zero_with_the_cells_error(toy):
     )
     q = compare.score_cell(cell, [_ref("a", 2)], [], ran, None)
     assert q.points == 0 and "not written yet" in q.message
+
+
+def test_a_cell_that_raised_after_its_checks_scores_zero(toy):
+    cell = toy.notebooks[0].tests[0]
+    ran = CellRun(index=0, id=cell.key, status="error", ename="NameError", evalue="name 'q'")
+
+    q = compare.score_cell(cell, [_ref("a", 2)], [_rec("a", 2)], ran, None)
+
+    assert (q.points, q.status) == (0, "error") and "NameError" in q.message
+
+
+def test_a_record_belongs_to_the_cell_that_was_running_not_to_the_cell_it_names():
+    line = json.dumps({"v": 1, "cell": "test_count", "kind": "int", "name": "n", "actual": 1})
+
+    tagged = json.loads(runner._tagged(line.encode(), "answer_affine"))
+
+    assert tagged["cell"] == "answer_affine" and tagged["name"] == "n"
 
 
 def test_extra_student_records_in_between_are_skipped(toy):

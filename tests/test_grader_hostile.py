@@ -180,6 +180,16 @@ def test_checks_rebound_to_copy_the_expected_values_find_none(graded):
     assert "touches the namespace with globals()" in flags(graded, "rig_checks")
 
 
+def test_records_forged_from_an_answer_cell_count_for_nothing(graded):
+    assert not passed(graded, "forge_records", "test_count")
+    assert score(graded, "forge_records") == AFFINE + TANH
+
+
+def test_the_hidden_tests_helpers_are_out_of_reach_of_the_students_functions(graded):
+    assert not passed(graded, "borrow_test_helpers", "test_affine_hidden")
+    assert score(graded, "borrow_test_helpers") == COUNT + TANH
+
+
 # 3. hiding errors
 def test_hidden_errors_still_fail(graded):
     assert score(graded, "hide_errors") == TANH

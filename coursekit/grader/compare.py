@@ -1,8 +1,10 @@
 """Decide the scores outside the sandbox, from the check records.
 
-A test cell earns its points iff, for every check the *reference* run recorded in that
-cell (same order, kind and name), the student's run recorded a matching check whose
-value passes :func:`coursekit.checks.evaluate` against the reference record. The values
+A test cell earns its points iff it ran to its end without an error (as in nbgrader) and,
+for every check the *reference* run recorded in that cell (same order, kind and name), the
+student's run recorded a matching check whose value passes
+:func:`coursekit.checks.evaluate` against the reference record. A record counts for the
+cell that was running when the grader received it (see ``runner._tagged``). The values
 are decoded with :func:`coursekit.checks.decode_value` (JSON and raw numeric bytes: no
 pickle, sizes bounded), so nothing the student's process did, printed or patched takes
 part in the decision. All or nothing per cell, like nbgrader.
@@ -109,6 +111,14 @@ def score_cell(cell, references, student, run_cell, run_reason):
         if not passed:
             return Question(cell.key, 0.0, cell.points, "failed", message)
         j += 1
+    if run_cell is None or run_cell.status != "ok":
+        return Question(
+            cell.key,
+            0.0,
+            cell.points,
+            _status(run_cell),
+            _why_missing(run_cell, run_reason, cell.key),
+        )
     return Question(cell.key, cell.points, cell.points, "passed", "")
 
 

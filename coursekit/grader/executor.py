@@ -151,6 +151,23 @@ def run_cell(source, filename, namespace):
     return None
 
 
+def run_private_cell(source, filename, namespace):
+    """Run a test cell in a copy of the namespace; keep only its public names afterwards.
+
+    While the cell runs, the student's functions (whose globals are ``namespace``) see none
+    of the names it defines; after it, the names without a leading underscore (a visible
+    test's inputs, say) join the namespace as they would in a notebook, and the hidden
+    tests' helpers and data, all named ``_...``, do not.
+    """
+    private = dict(namespace)
+    try:
+        return run_cell(source, filename, private)
+    finally:
+        for name, value in private.items():
+            if not name.startswith("_") and namespace.get(name, private) is not value:
+                namespace[name] = value
+
+
 def apply_limits(limits):
     """Lower this process's resource limits (children inherit them)."""
     pairs = {
@@ -239,7 +256,10 @@ def main():
         t0 = time.perf_counter()
         try:
             signal.setitimer(signal.ITIMER_REAL, float(cell.get("timeout") or 0))
-            result = run_cell(cell["source"], f"<cell {index}>", namespace)
+            if cell.get("private"):
+                result = run_private_cell(cell["source"], f"<cell {index}>", namespace)
+            else:
+                result = run_cell(cell["source"], f"<cell {index}>", namespace)
         except CellTimeout as exc:
             status, error = "timeout", exc
         except SystemExit as exc:

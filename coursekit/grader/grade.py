@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import compare, ingest, integrity, runner
-from .assignment import MANUAL, AssignmentError, load_assignment, read_json_notebook
+from .assignment import MANUAL, TEST, AssignmentError, load_assignment, read_json_notebook
 from .runner import run_program
 from .sandbox import Cgroup, Limits, Sandbox, build_kit, bwrap_path
 
@@ -234,7 +234,11 @@ class Grader:
                 extra_env={"COURSEKIT_RECORD_REFERENCE": "1"},
                 workdir_root=self.state / "tmp",
             )
-            program = [{"id": c.key, "source": c.source} for c in nb.cells if c.cell_type == "code"]
+            program = [
+                {"id": c.key, "source": c.source, "private": c.role == TEST}
+                for c in nb.cells
+                if c.cell_type == "code"
+            ]
             limits = Limits(
                 memory_mb=max(self.options.limits.memory_mb, 4096),
                 cell_timeout=max(self.options.limits.cell_timeout, 300),

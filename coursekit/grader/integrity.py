@@ -27,6 +27,7 @@ reference run of the unchanged cells.
 import ast
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 
 from coursekit import checks
@@ -56,10 +57,25 @@ class Rebuilt:
 
     def program(self):
         """The code cells to execute, as the runner wants them."""
-        return [{"id": c.key, "source": c.source} for c in self.cells if c.cell_type == "code"]
+        return [
+            {"id": c.key, "source": c.source, "private": c.role == TEST}
+            for c in self.cells
+            if c.cell_type == "code"
+        ]
 
     def student_code(self):
         return [c.source for c in self.cells if c.origin in ("student", "extra")]
+
+
+_AST_LOCK = threading.Lock()
+
+
+def _parse(text):
+    """ast.parse, one thread at a time: CPython 3.11's parser state is not thread-safe
+    ("SystemError: AST constructor recursion depth mismatch" when students are graded in
+    parallel threads)."""
+    with _AST_LOCK:
+        return ast.parse(text)
 
 
 def _norm(text):
@@ -233,7 +249,7 @@ def without_expected(source):
     """
     text = plain_python(source)
     try:
-        tree = ast.parse(text)
+        tree = _parse(text)
     except (SyntaxError, ValueError):
         return source
     offsets = _line_offsets(text)
@@ -308,6 +324,10 @@ SUSPICIOUS_NAMES = {
     "_getframe": "inspects stack frames",
     "f_back": "inspects stack frames",
     "f_globals": "inspects stack frames",
+    "f_locals": "inspects stack frames",
+    "tb_frame": "inspects stack frames",
+    "gi_frame": "inspects stack frames",
+    "linecache": "reads the source of other cells",
     "COURSEKIT_RECORD": "touches the grader's record channel",
     "COURSEKIT_CELL": "touches the grader's record channel",
 }
@@ -319,7 +339,7 @@ def scan(sources):
     flags = set()
     for text in sources:
         try:
-            tree = ast.parse(_strip_magics(text))
+            tree = _parse(_strip_magics(text))
         except (SyntaxError, ValueError):
             continue
         for node in ast.walk(tree):
@@ -392,7 +412,7 @@ def _strip_magics(text):
 
 def _code_key(text):
     try:
-        return ast.dump(ast.parse(_strip_magics(text)))
+        return ast.dump(_parse(_strip_magics(text)))
     except (SyntaxError, ValueError):
         return _norm(text)
 

@@ -208,10 +208,39 @@ def _drive(process, group, cells, runs, result, limits, proto_r, records_r, star
                 "index": current,
                 "id": str(cells[current]["id"]),
                 "source": cells[current]["source"],
+                "private": bool(cells[current].get("private")),
                 "timeout": limits.cell_timeout,
             }
         )
         cell_deadline = clock() + limits.cell_timeout + GRACE
+
+    def take_records(chunk):
+        """Keep the complete record lines of ``chunk``, each tagged with the running cell."""
+        nonlocal records_bytes, records_buffer
+        records_bytes += len(chunk)
+        if records_bytes > records_limit:
+            result.records_truncated = True
+            return
+        records_buffer += chunk
+        *lines, rest = records_buffer.split(b"\n")
+        cell = str(cells[current]["id"]) if 0 <= current < len(cells) else ""
+        result.records.extend(_tagged(line, cell) for line in lines if line.strip())
+        records_buffer = bytearray(rest)
+
+    def drain_records():
+        """Read every record already in the pipe (written before the cell said done)."""
+        while records_r in open_fds and not result.records_truncated:
+            try:
+                chunk = os.read(records_r, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                selector.unregister(records_r)
+                open_fds.discard(records_r)
+                return
+            take_records(chunk)
 
     def on_message(message):
         if not isinstance(message, dict):
@@ -219,6 +248,7 @@ def _drive(process, group, cells, runs, result, limits, proto_r, records_r, star
         if current == -1 and message.get("ready") is True:
             next_cell()
         elif "done" in message and message.get("done") == current and current < len(cells):
+            drain_records()
             run = runs[current]
             run.status = str(message.get("status", "error"))[:20]
             if run.status not in ("ok", "error", "timeout", "exit"):
@@ -310,14 +340,7 @@ def _drive(process, group, cells, runs, result, limits, proto_r, records_r, star
             if fd in outputs:
                 outputs[fd].add(chunk)
             elif fd == records_r:
-                records_bytes += len(chunk)
-                if records_bytes > records_limit:
-                    result.records_truncated = True
-                else:
-                    records_buffer += chunk
-                    *lines, rest = records_buffer.split(b"\n")
-                    result.records.extend(lines)
-                    records_buffer = bytearray(rest)
+                take_records(chunk)
             elif fd == proto_r:
                 proto_buffer += chunk
                 while b"\n" in proto_buffer:
@@ -348,14 +371,8 @@ def _drive(process, group, cells, runs, result, limits, proto_r, records_r, star
             if fd in outputs:
                 outputs[fd].add(chunk)
             elif fd == records_r and not result.records_truncated:
-                records_bytes += len(chunk)
-                if records_bytes > records_limit:
-                    result.records_truncated = True
-                else:
-                    records_buffer += chunk
-    if records_buffer:
-        result.records.extend(bytes(records_buffer).split(b"\n"))
-    result.records = [line for line in result.records if line.strip()]
+                take_records(chunk)
+    take_records(b"\n")  # the last line, if it had no line break
     if stopped and 0 <= current < len(cells) and runs[current].status == "running":
         runs[current].status = {"notebook timeout": "timeout", "cell timeout": "timeout"}.get(
             result.status, "died"
@@ -364,6 +381,22 @@ def _drive(process, group, cells, runs, result, limits, proto_r, records_r, star
         if run.status == "running":
             run.status = "died"
     result.output = "\n".join(o.text() for o in outputs.values() if o.text())
+
+
+def _tagged(line, cell):
+    """A record line with its ``cell`` set to the cell that was running when it came.
+
+    The grader, not the notebook, says which cell a record belongs to: a record written
+    while an answer cell runs cannot count for a test cell.
+    """
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(record, dict):
+        return line
+    record["cell"] = cell
+    return json.dumps(record).encode()
 
 
 def _exit_words(code):

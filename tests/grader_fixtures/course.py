@@ -41,7 +41,10 @@ print("affine: correct")
 
 TEST_AFFINE_HIDDEN = """# Hidden tests: other shapes, float32.
 ### BEGIN HIDDEN TESTS
-from coursekit import heads as _heads
+def _reference(x, W, b):
+    \"\"\"A helper of the hidden tests that computes the right answer.\"\"\"
+    return x @ W + b
+
 
 for _B, _D, _O, _seed in [(1, 1, 1, 1), (4, 5, 3, 2)]:
     _rng = np.random.default_rng(_seed)
@@ -49,7 +52,7 @@ for _B, _D, _O, _seed in [(1, 1, 1, 1), (4, 5, 3, 2)]:
     check_array(
         f"affine on ({_B}, {_D})",
         call(affine, _x, _W, _b),
-        lambda: _heads.dense_forward(_x, {"W_hy": _W, "b_y": _b})[0],
+        lambda: _reference(_x, _W, _b),
         rtol=1e-6,
         atol=1e-9,
     )

@@ -109,6 +109,35 @@ def rig_checks(ctx):
     )
 
 
+def forge_records(ctx):
+    """Writes, from an answer cell, the record that the visible count test would make of
+    the right answer (16, which the released notebook shows), naming that test's cell."""
+    return notebook(
+        {
+            "count_params": (
+                "import os\n"
+                "import coursekit.checks as _checks\n"
+                "os.environ[_checks.CELL_ENV] = 'test_count'\n"
+                "_checks._write_record('int', 'count_params(3, 4)', 16)\n"
+                "def count_params(n_inputs, n_outputs):\n    return 0\n"
+            ),
+        }
+    )
+
+
+def borrow_test_helpers(ctx):
+    """An affine that answers with whatever the running test cell defines to compute it."""
+    return notebook(
+        {
+            "affine": (
+                "def affine(x, W, b):\n"
+                "    helper = globals().get('_reference')\n"
+                "    return helper(x, W, b) if helper else x @ W\n"
+            ),
+        }
+    )
+
+
 # --- 3. hiding errors -----------------------------------------------------------------
 
 
@@ -402,6 +431,8 @@ CATALOGUE = {
     "ndarray_subclass": ndarray_subclass,
     "monkeypatch": monkeypatch,
     "rig_checks": rig_checks,
+    "forge_records": forge_records,
+    "borrow_test_helpers": borrow_test_helpers,
     "hide_errors": hide_errors,
     "edit_test": edit_test,
     "delete_test": delete_test,
