@@ -38,6 +38,8 @@ import os
 
 import numpy as np
 
+from ._validate import format_shape
+
 __all__ = [
     "CheckFailed",
     "call",
@@ -60,14 +62,10 @@ class CheckFailed(AssertionError):
     """A check found a difference; the message says what differs and, if known, why."""
 
 
-def _shape(shape):
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def _describe(value):
     """A short description of a value by its type and shape, never by its (long) contents."""
     if isinstance(value, np.ndarray):
-        return f"{value.dtype} array of shape {_shape(value.shape)}"
+        return f"{value.dtype} array of shape {format_shape(value.shape)}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_describe(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
@@ -119,7 +117,7 @@ def call(fn, *args, **kwargs):
 
 def _type_problem(name, actual, expected_shape):
     """Why ``actual`` is not a plain ndarray, or None."""
-    want = f"a numpy array (numpy.ndarray) of shape {_shape(expected_shape)}"
+    want = f"a numpy array (numpy.ndarray) of shape {format_shape(expected_shape)}"
     if type(actual) is np.ndarray:
         return None
     if actual is None:
@@ -179,7 +177,7 @@ def _shape_problem(name, actual, expected, axes):
     if a == e:
         return None
     meaning = f" = {axes}" if axes else ""
-    line = f"{name} has shape {_shape(a)}, expected {_shape(e)}{meaning}."
+    line = f"{name} has shape {format_shape(a)}, expected {format_shape(e)}{meaning}."
     if len(a) == len(e) and a != e and sorted(a) == sorted(e):
         if a == e[::-1]:
             return (
@@ -390,7 +388,7 @@ def check_float(name, actual, expected, *, rtol, atol, mistakes=None):
         extra = ""
         if isinstance(actual, np.ndarray):
             extra = (
-                f" It is an array of shape {_shape(actual.shape)}: take the number out "
+                f" It is an array of shape {format_shape(actual.shape)}: take the number out "
                 "with float(...)."
             )
         elif actual is None:

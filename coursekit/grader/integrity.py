@@ -25,6 +25,7 @@ reference run of the unchanged cells.
 """
 
 import ast
+import functools
 import hashlib
 import re
 import threading
@@ -238,6 +239,7 @@ CHECKS = {name for name in checks.__all__ if hasattr(getattr(checks, name), "kin
 """The check helpers that record in the student's run: check_array, check_int, ..."""
 
 
+@functools.cache  # the same instructor cells, for every student: cut each once
 def without_expected(source):
     """``source`` with every check call cut to ``check_x(name, actual)``.
 
