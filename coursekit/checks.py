@@ -13,9 +13,19 @@ at the first difference:
 
 A failure raises :class:`CheckFailed` (an AssertionError) whose message says what was
 expected, what came back and where they differ. A test may also pass ``mistakes``, a dict
-mapping the description of a common mistake to the result that mistake would produce
-(the test computes it from the reference); when the student's result matches one of them,
-the message names it as the likely cause.
+mapping the description of a common mistake to the result that mistake would produce;
+when the student's result matches one of them, the message names it as the likely cause.
+
+What a check compares with usually comes as one :class:`Expected` (the value, its
+tolerance, the named mistakes and the meaning of the axes), made by the trusted
+expectations of ``coursekit.expected``: a test then states only what it calls, with which
+inputs, and which check applies::
+
+    check_array("h_t", call(rnn_cell_forward, x, h, p), expected.cell_forward(x, h, p))
+
+:func:`check_rule` is the check for answers that must agree with *other* values of the
+student's (a stored result against the student's own functions, predictions against the
+model's own weights): a trusted :class:`Rule` decides it from the student's values.
 
 Record mode (for the class grader, ``coursekit grade``; see the book's page for
 instructors): with the
@@ -32,9 +42,13 @@ exactly the comparison the check makes in a student's notebook.
 
 import base64
 import functools
+import importlib
 import inspect
 import json
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +62,11 @@ __all__ = [
     "check_float",
     "check_int",
     "check_returns",
+    "check_rule",
     "check_unchanged",
+    "raised",
+    "Expected",
+    "Rule",
 ]
 
 
@@ -60,6 +78,67 @@ FLOAT_TYPES = frozenset({float, *(np.dtype(code).type for code in "efdg")})
 
 class CheckFailed(AssertionError):
     """A check found a difference; the message says what differs and, if known, why."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a check compares a student's value with: value, tolerance and named mistakes.
+
+    Made by the trusted expectations (``coursekit.expected``), never typed into a test.
+
+    Parameters
+    ----------
+    value : object
+        The right answer: an array, a dict of arrays, a float or an int.
+    rtol, atol : float, optional
+        The tolerance, |actual - expected| <= atol + rtol |expected| (arrays and floats).
+    mistakes : mapping of str to object, optional
+        The description of a common mistake -> the value that mistake gives. The keys may
+        be members of a ``StrEnum`` of hints; they are kept as plain strings.
+    axes : str, optional
+        The meaning of the axes, e.g. ``"(batch, H)"``, shown next to a wrong shape.
+    max_mse : float, optional
+        Also require mean((actual - expected)^2) <= max_mse (check_array only).
+    """
+
+    value: Any
+    rtol: float | None = None
+    atol: float | None = None
+    mistakes: Mapping = field(default_factory=dict)
+    axes: str | None = None
+    max_mse: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "mistakes", {str(k): v for k, v in self.mistakes.items()})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check decided by trusted code from the student's values alone.
+
+    ``function(name, actual, **data)`` raises :class:`CheckFailed` when ``actual`` breaks
+    the rule. It must live in ``coursekit.expected``: a record names it by its module and
+    qualified name, and the grader imports it from there, outside the sandbox. ``data``
+    holds what the rule needs besides the student's values (arrays, numbers, strings).
+    """
+
+    function: Callable
+    data: Mapping = field(default_factory=dict)
+
+    @property
+    def qualified_name(self):
+        return f"{self.function.__module__}:{self.function.__qualname__}"
+
+    @classmethod
+    def named(cls, qualified_name, data):
+        """The rule a record names; only functions of ``coursekit.expected`` are accepted."""
+        module, _, name = str(qualified_name).partition(":")
+        if not (module == "coursekit.expected" or module.startswith("coursekit.expected.")):
+            raise ValueError(f"a rule must come from coursekit.expected, not {module!r}")
+        function = importlib.import_module(module)
+        for part in name.split("."):
+            function = getattr(function, part)
+        return cls(function, dict(data))
 
 
 def _describe(value):
@@ -113,6 +192,19 @@ def call(fn, *args, **kwargs):
             "where it went wrong. For matrix products check that the inner sizes agree: "
             "(B, D) @ (D, H) gives (B, H)."
         ) from err
+
+
+def raised(error, fn, *args, **kwargs):
+    """1 if ``fn(*args, **kwargs)`` raises ``error``, 0 if it returns; other errors pass on.
+
+    For tests of a function that must refuse some input: check the result with check_int.
+    """
+    __tracebackhide__ = True
+    try:
+        fn(*args, **kwargs)
+    except error:
+        return 1
+    return 0
 
 
 def _type_problem(name, actual, expected_shape):
@@ -252,6 +344,23 @@ def _array_problem(name, actual, expected, rtol, atol, axes):
         or _finite_problem(name, actual, expected)
         or _value_problem(name, actual, expected, rtol, atol)
     )
+
+
+def check_type_and_shape(name, actual, like, axes=None):
+    """Check that ``actual`` is an ndarray with the dtype and shape of ``like`` (not values).
+
+    For trusted rules (:class:`Rule`), which compare the student's values with one another
+    only after each has the promised form. Not recorded: a test calls the checks above.
+    """
+    __tracebackhide__ = True
+    like = np.asarray(like)
+    problem = (
+        _type_problem(name, actual, like.shape)
+        or _dtype_problem(name, actual, like)
+        or _shape_problem(name, actual, like, axes)
+    )
+    if problem is not None:
+        _fail([problem])
 
 
 def _same(actual, value, rtol, atol):
@@ -443,15 +552,32 @@ def check_returns(name, result, parts):
         _fail([f"{name} returned a tuple of {len(result)} values, expected {want}."])
 
 
-def check_unchanged(name, after, before):
-    """Check that an input array (or dict of arrays) was not modified in place."""
-    __tracebackhide__ = True
+def _changed_parts(after, before, where=""):
+    """Where ``after`` differs from ``before``: arrays, and dicts, tuples and lists of them."""
     if isinstance(before, dict):
-        changed = [k for k in before if not np.array_equal(after[k], before[k])]
-    else:
-        changed = [] if np.array_equal(after, before) else [None]
+        if type(after) is not dict or set(after) != set(before):
+            return [where or "the dict"]
+        return [p for k in before for p in _changed_parts(after[k], before[k], f"{where}[{k!r}]")]
+    if isinstance(before, (tuple, list)):
+        if type(after) is not type(before) or len(after) != len(before):
+            return [where or "the sequence"]
+        return [
+            p
+            for i, (a, b) in enumerate(zip(after, before, strict=True))
+            for p in _changed_parts(a, b, f"{where}[{i}]")
+        ]
+    if isinstance(before, np.ndarray):
+        same = type(after) is np.ndarray and after.shape == before.shape
+        return [] if same and np.array_equal(after, before, equal_nan=True) else [where or ""]
+    return [] if after == before else [where or ""]
+
+
+def check_unchanged(name, after, before):
+    """Check that an input (an array, or a dict, tuple or list of them) was not modified."""
+    __tracebackhide__ = True
+    changed = _changed_parts(after, before)
     if changed:
-        which = f" (the entries {changed})" if isinstance(before, dict) else ""
+        which = f" (the entries {', '.join(changed)})" if any(changed) else ""
         _fail(
             [
                 f"Your function changed its input {name}{which} in place. Leave inputs as "
@@ -459,6 +585,19 @@ def check_unchanged(name, after, before):
                 ".copy()."
             ]
         )
+
+
+def check_rule(name, actual, rule):
+    """Check the student's values ``actual`` against a trusted :class:`Rule`.
+
+    For answers that must agree with other values of the student's own: a stored result
+    with the student's functions run again, predictions with the model's own weights.
+    ``rule.function(name, actual, **rule.data)`` raises CheckFailed when they disagree.
+    """
+    __tracebackhide__ = True
+    if not isinstance(rule, Rule):
+        raise TypeError(f"check_rule needs a Rule, got {type(rule).__name__}")
+    rule.function(name, actual, **rule.data)
 
 
 # --- Record mode: how the grader runs these checks (see the module docstring) ----------------
@@ -669,6 +808,38 @@ def _write_record(kind, name, actual, args=None):
         pass
 
 
+_depth = [0]  # checks running now: a check called inside another one records nothing
+
+
+def _explicit(fn, arguments):
+    """``arguments`` with an :class:`Expected` spelled out as the check's own keywords."""
+    expected = arguments.get("expected")
+    if not isinstance(expected, Expected):
+        return arguments
+    arguments = dict(arguments, expected=expected.value)
+    for key in inspect.signature(fn).parameters:
+        if key in ("name", "actual", "expected") or not hasattr(expected, key):
+            continue
+        if key in arguments:
+            raise TypeError(f"{key} is given twice: in the Expected and beside it")
+        value = getattr(expected, key)
+        if value is not None and value != {}:
+            arguments[key] = value
+    return arguments
+
+
+def _recorded_arguments(arguments, actual):
+    """What the reference run records besides the name and the student's value."""
+    if isinstance(arguments.get("rule"), Rule):
+        rule = arguments["rule"]
+        return {"rule": rule.qualified_name, "data": dict(rule.data)}
+    if "expected" in arguments:
+        arguments["expected"], arguments["mistakes"] = _resolve(
+            arguments["expected"], arguments.get("mistakes")
+        )
+    return {k: v for k, v in arguments.items() if k not in ("name", actual)}
+
+
 def _recorded(kind, fn, actual):
     """Wrap a check for record mode (see the module docstring); normal mode is unchanged."""
     signature = inspect.signature(fn)
@@ -677,21 +848,22 @@ def _recorded(kind, fn, actual):
     @functools.wraps(fn)
     def check(*args, **kwargs):
         __tracebackhide__ = True
-        if os.environ.get(RECORD_ENV) and os.environ.get(REFERENCE_ENV) != "1":
+        arguments = signature.bind_partial(*args, **kwargs).arguments
+        recording = os.environ.get(RECORD_ENV) and _depth[0] == 0
+        if recording and os.environ.get(REFERENCE_ENV) != "1":
             # The student's run: the grader passes only (name, actual), see
             # coursekit.grader.integrity.without_expected.
-            arguments = signature.bind_partial(*args, **kwargs).arguments
             _write_record(kind, arguments["name"], arguments[actual])
             return None
-        arguments = signature.bind(*args, **kwargs).arguments
-        if os.environ.get(RECORD_ENV):
-            if "expected" in arguments:
-                arguments["expected"], arguments["mistakes"] = _resolve(
-                    arguments["expected"], arguments.get("mistakes")
-                )
-            rest = {k: v for k, v in arguments.items() if k not in ("name", actual)}
+        arguments = _explicit(fn, arguments)
+        if recording:
+            rest = _recorded_arguments(arguments, actual)
             _write_record(kind, arguments["name"], arguments[actual], rest)
-        return fn(**arguments)
+        _depth[0] += 1
+        try:
+            return fn(**arguments)
+        finally:
+            _depth[0] -= 1
 
     check.kind = kind
     return check
@@ -707,8 +879,11 @@ def evaluate(kind, actual, record):
     fn = _KINDS.get(kind)
     if fn is None:
         return False, f"unknown check kind {kind!r}"
+    args = dict(record.get("args", {}))
     try:
-        fn(record["name"], actual, **record.get("args", {}))
+        if kind == "rule":
+            args = {"rule": Rule.named(args["rule"], args.get("data") or {})}
+        fn(record["name"], actual, **args)
     except CheckFailed as failure:
         return False, str(failure)
     except Exception as err:  # noqa: BLE001 - a value no check can compare is a failure
@@ -722,3 +897,4 @@ check_float = _recorded("float", check_float, "actual")
 check_int = _recorded("int", check_int, "actual")
 check_returns = _recorded("returns", check_returns, "result")
 check_unchanged = _recorded("unchanged", check_unchanged, "after")
+check_rule = _recorded("rule", check_rule, "actual")

@@ -17,8 +17,9 @@ from coursekit import checks
 from coursekit.grader import compare, ingest, integrity, runner
 from coursekit.grader.assignment import blank_answer, load_assignment, read_json_notebook
 from coursekit.grader.cli import build_parser, parse_timeout
+from coursekit.grader.kit import STUDENT_MODULES, build_kit
 from coursekit.grader.runner import CellRun
-from coursekit.grader.sandbox import KEPT_MODULES, Limits, Sandbox, build_kit
+from coursekit.grader.sandbox import Limits, Sandbox
 
 # --- records: encode in the sandbox, decode and evaluate outside -------------------------
 
@@ -494,13 +495,15 @@ def test_notebook_reader_explains_what_is_wrong(tmp_path):
 def test_kit_keeps_only_the_allowed_modules_and_stubs_the_reference(tmp_path):
     kit = build_kit(tmp_path)
     names = sorted(p.stem for p in (kit / "coursekit").glob("*.py"))
-    for name in ("rnn", "lstm", "gru", "heads", "wrappers", "interop", "grader"):
+    for name in ("rnn", "lstm", "gru", "heads", "wrappers", "interop", "grader", "expected"):
         assert (
             name in names
             and "not available while grading" in (kit / "coursekit" / f"{name}.py").read_text()
         )
-    for name in KEPT_MODULES:
-        assert "not available while grading" not in (kit / "coursekit" / f"{name}.py").read_text()
+    for name in STUDENT_MODULES:
+        path = kit / "coursekit" / name
+        text = (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text()
+        assert "not available while grading" not in text
 
 
 def test_a_virtual_environment_under_tmp_is_mounted_over_the_private_tmp(tmp_path, monkeypatch):

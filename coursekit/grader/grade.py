@@ -24,8 +24,9 @@ from pathlib import Path
 
 from . import compare, ingest, integrity, runner
 from .assignment import MANUAL, TEST, AssignmentError, load_assignment, read_json_notebook
+from .kit import build_kit
 from .runner import run_program
-from .sandbox import Cgroup, Limits, Sandbox, build_kit, bwrap_path
+from .sandbox import Cgroup, Limits, Sandbox, bwrap_path
 
 GRADER_VERSION = "2"
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from coursekit import checks
 
+from . import kit
 from .assignment import ANSWER, LOCKED, MANUAL, TEST, cell_text, nbgrader_meta
 from .executor import plain_python
 
@@ -306,7 +307,6 @@ def _outermost(spans):
 
 # --- static scan of the student's code --------------------------------------------------
 
-ALLOWED_COURSEKIT = {"coursekit", "coursekit.checks", "coursekit.data", "coursekit.activations"}
 SUSPICIOUS_NAMES = {
     "importlib": "uses importlib",
     "__import__": "uses __import__",
@@ -358,7 +358,7 @@ def scan(sources):
                 if (
                     isinstance(node.value, ast.Name)
                     and node.value.id == "coursekit"
-                    and f"coursekit.{node.attr}" not in ALLOWED_COURSEKIT
+                    and not kit.allowed(f"coursekit.{node.attr}")
                 ):
                     flags.add(f"uses coursekit.{node.attr} (reference implementation)")
                 if node.attr == "modules" and isinstance(node.value, ast.Name):
@@ -391,7 +391,7 @@ def scan(sources):
 
 def _check_module(name, flags):
     if name == "coursekit" or name.startswith("coursekit."):
-        if name not in ALLOWED_COURSEKIT:
+        if not kit.allowed(name):
             flags.add(f"imports {name} (reference implementation)")
     top = name.split(".")[0]
     if top in SUSPICIOUS_NAMES:

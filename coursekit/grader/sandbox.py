@@ -7,7 +7,7 @@ What a submission's process sees (with bubblewrap, the default):
 - its own working directory ``/home/student``, a size-limited tmpfs holding read-only
   copies of the assignment's data files, and a private ``/tmp`` (tmpfs);
 - ``/opt/coursekit/kit``: a copy of coursekit in which the reference implementations are
-  stubs (see :func:`build_kit`), and the cell executor;
+  stubs (see :func:`.kit.build_kit`), and the cell executor;
 - no network (``--unshare-net``: a loopback device only), its own PID, IPC and UTS
   namespaces, user ``nobody`` in a new user namespace with no capabilities, a new session
   (no terminal), and it dies with the grader (``--die-with-parent``).
@@ -45,27 +45,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KEPT_MODULES = ("__init__", "_validate", "activations", "checks", "data", "plotting")
-"""coursekit modules a submission may import; the others (the reference maths, interop and
-the grader) are replaced by stubs that raise when anything in them is used."""
-
-STUB = '''"""Stub: coursekit.{name} is not available while grading."""
-
-
-def __getattr__(attribute):
-    if attribute.startswith("__") and attribute.endswith("__"):
-        raise AttributeError(attribute)
-
-    def unavailable(*args, **kwargs):
-        raise RuntimeError(
-            "coursekit.{name}." + attribute + " is not available while grading: "
-            "write the answer yourself instead of calling the reference implementation."
-        )
-
-    unavailable.__name__ = attribute
-    return unavailable
-'''
-
 SANDBOX_HOME = "/home/student"
 KIT_MOUNT = "/opt/coursekit/kit"
 EXECUTOR_MOUNT = "/opt/coursekit/coursekit-executor.py"
@@ -95,32 +74,6 @@ class Limits:
             "file_bytes": self.file_mb * 2**20,
             "open_files": self.open_files,
         }
-
-
-def build_kit(dest, source=None):
-    """Copy coursekit to ``dest``/coursekit with the reference modules replaced by stubs.
-
-    Only the modules in :data:`KEPT_MODULES` are copied; every other module and
-    sub-package of the real coursekit becomes a one-file stub, so ``import
-    coursekit.rnn`` still works (test cells import the reference lazily) but any use of
-    it raises. Returns ``dest``.
-    """
-    source = Path(source or Path(__file__).resolve().parents[1])
-    package = Path(dest) / "coursekit"
-    if package.exists():
-        shutil.rmtree(package)
-    package.mkdir(parents=True)
-    for entry in sorted(source.iterdir()):
-        name = entry.stem if entry.suffix == ".py" else entry.name
-        if entry.name.startswith((".", "__pycache__")) or not (
-            entry.suffix == ".py" or (entry.is_dir() and (entry / "__init__.py").exists())
-        ):
-            continue
-        if entry.suffix == ".py" and name in KEPT_MODULES:
-            shutil.copy2(entry, package / entry.name)
-        else:
-            (package / f"{name}.py").write_text(STUB.format(name=name))
-    return Path(dest)
 
 
 def bwrap_path():
@@ -267,7 +220,7 @@ class Cgroup:
 class Sandbox:
     """How to start the executor for one submission.
 
-    ``kit`` is the folder holding the stubbed ``coursekit`` (from :func:`build_kit`);
+    ``kit`` is the folder holding the stubbed ``coursekit`` (from :func:`.kit.build_kit`);
     ``data_files`` maps names inside the working directory to files or folders on the
     host that are mounted read-only there; ``protect`` lists host paths that must never
     be visible (hidden when they lie inside a mounted system folder).
