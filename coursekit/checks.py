@@ -28,30 +28,27 @@ student's (a stored result against the student's own functions, predictions agai
 model's own weights): a trusted :class:`Rule` decides it from the student's values.
 
 Record mode (for the class grader, ``coursekit grade``; see the book's page for
-instructors): with the
-environment variable ``COURSEKIT_RECORD=<path>`` a check does not compare anything. It
-appends one JSON line to ``<path>`` with the cell (``COURSEKIT_CELL``), its call index, its
-kind, the name and the student's value, and returns; ``expected`` and ``mistakes`` are not
-touched, so the reference implementation is never needed in the student's process. With
-``COURSEKIT_RECORD_REFERENCE=1`` as well (the grader's trusted run of the solutions) it
-also records the resolved expected value, tolerances and mistakes, and then checks as
-usual. Outside the sandbox the grader decodes both with :func:`decode_value` (JSON and raw
-numeric bytes, no pickle, sizes bounded) and decides with :func:`evaluate`, which makes
-exactly the comparison the check makes in a student's notebook.
+instructors): under the grader (a message channel is open, see :mod:`coursekit.protocol`)
+a check compares nothing. It sends one record with its kind, the name and the student's
+value, and returns; the grader has cut every check call to ``check_x(name, actual)``, so
+the expected side never exists in the student's process. In the grader's trusted
+reference run of the solutions it also records the resolved expected value, tolerances and
+mistakes (or the rule and its data), and then checks as usual. Outside the sandbox the
+grader decodes both (:func:`coursekit.protocol.decode_value`: plain data, no pickle, sizes
+bounded) and decides with :func:`evaluate`, which makes exactly the comparison the check
+makes in a student's notebook.
 """
 
-import base64
 import functools
 import importlib
 import inspect
-import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import protocol
 from ._validate import format_shape
 
 __all__ = [
@@ -602,212 +599,7 @@ def check_rule(name, actual, rule):
 
 # --- Record mode: how the grader runs these checks (see the module docstring) ----------------
 
-RECORD_ENV = "COURSEKIT_RECORD"
-REFERENCE_ENV = "COURSEKIT_RECORD_REFERENCE"
-CELL_ENV = "COURSEKIT_CELL"
-RECORD_VERSION = 1
-
 _KINDS = {}  # kind -> the check function that evaluates it
-_ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: nothing else is recorded
-_MAX_DEPTH = 12
-_MAX_ITEMS = 10_000
-_MAX_BYTES = 32 * 2**20  # per record, when encoding
-_writer = {"path": None, "file": None, "cell": None, "index": 0}
-
-
-class RecordError(ValueError):
-    """A record could not be decoded (malformed, too large or of an unknown kind)."""
-
-
-def _type_label(t):
-    try:
-        return f"{t.__module__}.{t.__qualname__}"[:200]
-    except Exception:  # noqa: BLE001 - a type with odd attributes
-        return "unknown"
-
-
-def encode_value(value, _depth=0, _budget=None):
-    """A JSON-able description of ``value`` that :func:`decode_value` turns back.
-
-    Exact types are kept: a numpy array of a numeric dtype (data, dtype, shape), numpy
-    scalars, bool/int/float/str/None, and tuples, lists and dicts of those. A subclass of
-    ndarray, int or float keeps its values and the name of its type; anything else is
-    recorded as an opaque object of the named type, which no check accepts.
-    """
-    budget = _budget if _budget is not None else [_MAX_BYTES]
-    t = type(value)
-    try:
-        if value is None:
-            return {"t": "none"}
-        if t is bool:
-            return {"t": "bool", "v": value}
-        if t is int:
-            return (
-                {"t": "int", "v": str(value)}
-                if abs(value) < 10**300
-                else {"t": "opaque", "type": "int"}
-            )
-        if t is float:
-            return {"t": "float", "v": repr(value)}
-        if t is str:
-            budget[0] -= len(value)
-            return {"t": "str", "v": value[:10_000]}
-        if issubclass(t, np.ndarray) or issubclass(t, np.generic):
-            array = np.ndarray.view(value, np.ndarray) if issubclass(t, np.ndarray) else None
-            if array is None:
-                array = np.asarray(value)
-            if array.dtype.kind not in _ARRAY_KINDS or array.dtype.fields is not None:
-                return {"t": "opaque", "type": f"{_type_label(t)} of dtype {array.dtype.str}"}
-            budget[0] -= array.nbytes
-            if budget[0] < 0:
-                return {"t": "opaque", "type": "too large to record"}
-            encoded = {
-                "t": "ndarray" if issubclass(t, np.ndarray) else "npscalar",
-                "dtype": array.dtype.str,
-                "shape": list(array.shape),
-                "data": base64.b64encode(np.ascontiguousarray(array).tobytes()).decode(),
-            }
-            if issubclass(t, np.ndarray) and t is not np.ndarray:
-                encoded["type"] = _type_label(t)
-            elif issubclass(t, np.generic):
-                encoded["shape"] = []
-            return encoded
-        if issubclass(t, (int, float)) and not issubclass(t, bool):
-            base = int if issubclass(t, int) else float
-            return {
-                "t": "sub",
-                "base": base.__name__,
-                "type": _type_label(t),
-                "v": base.__repr__(value),
-            }
-        if t in (tuple, list, dict) and _depth < _MAX_DEPTH:
-            items = list(value.items()) if t is dict else list(value)
-            if len(items) > _MAX_ITEMS:
-                return {"t": "opaque", "type": f"{t.__name__} too long to record"}
-            if t is dict:
-                pairs = [
-                    [encode_value(k, _depth + 1, budget), encode_value(v, _depth + 1, budget)]
-                    for k, v in items
-                ]
-                return {"t": "dict", "items": pairs}
-            return {"t": t.__name__, "items": [encode_value(v, _depth + 1, budget) for v in items]}
-    except Exception:  # noqa: BLE001 - whatever a value does, recording goes on
-        pass
-    return {"t": "opaque", "type": _type_label(t)}
-
-
-_made_types = {}
-
-
-def _named_type(label, base):
-    """A plain class that carries a recorded type's name (no behaviour of its own)."""
-    module, _, name = str(label)[:200].rpartition(".")
-    key = (module, name, base)
-    if key not in _made_types:
-        made = type(name or "object", (base,), {"__module__": module or "recorded"})
-        made.__qualname__ = name or "object"
-        _made_types[key] = made
-    return _made_types[key]
-
-
-def decode_value(obj, _depth=0, _budget=None):
-    """Rebuild a value recorded by :func:`encode_value`; raise RecordError if malformed.
-
-    Safe for untrusted input: no pickle, no code, numeric dtypes only, sizes bounded
-    (64 MiB of array data, 100,000 items and 12 levels per value).
-    """
-    budget = _budget if _budget is not None else [64 * 2**20, 100_000]
-    if _depth > _MAX_DEPTH + 1 or type(obj) is not dict:
-        raise RecordError("malformed value")
-    budget[1] -= 1
-    if budget[1] < 0:
-        raise RecordError("too many items")
-    kind = obj.get("t")
-    try:
-        if kind == "none":
-            return None
-        if kind == "bool":
-            return bool(obj["v"]) if type(obj["v"]) is bool else _bad()
-        if kind == "int":
-            return int(str(obj["v"])[:400])
-        if kind == "float":
-            return float(str(obj["v"])[:100])
-        if kind == "str":
-            return str(obj["v"])[:10_000]
-        if kind in ("ndarray", "npscalar"):
-            dtype = np.dtype(str(obj["dtype"])[:10])
-            shape = tuple(int(s) for s in obj["shape"])
-            if (
-                dtype.kind not in _ARRAY_KINDS
-                or dtype.fields is not None
-                or any(s < 0 for s in shape)
-            ):
-                return _bad()
-            data = base64.b64decode(str(obj["data"]), validate=True)
-            budget[0] -= len(data)
-            if budget[0] < 0 or len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
-                return _bad()
-            array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
-            if kind == "npscalar":
-                return array[()]
-            if "type" in obj:
-                return array.view(_named_type(obj["type"], np.ndarray))
-            return array
-        if kind == "sub":
-            base = {"int": int, "float": float}[obj["base"]]
-            return _named_type(obj["type"], base)(base(str(obj["v"])[:400]))
-        if kind in ("tuple", "list"):
-            items = obj["items"]
-            if type(items) is not list or len(items) > _MAX_ITEMS:
-                return _bad()
-            values = [decode_value(v, _depth + 1, budget) for v in items]
-            return tuple(values) if kind == "tuple" else values
-        if kind == "dict":
-            items = obj["items"]
-            if type(items) is not list or len(items) > _MAX_ITEMS:
-                return _bad()
-            result = {}
-            for pair in items:
-                key = decode_value(pair[0], _depth + 1, budget)
-                result[key] = decode_value(pair[1], _depth + 1, budget)
-            return result
-        if kind == "opaque":
-            return _named_type(obj.get("type", "unknown"), object)()
-    except RecordError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError, MemoryError) as err:
-        raise RecordError(f"malformed {kind} value: {type(err).__name__}") from None
-    raise RecordError(f"unknown value kind {str(kind)[:20]!r}")
-
-
-def _bad():
-    raise RecordError("malformed value")
-
-
-def _write_record(kind, name, actual, args=None):
-    path = os.environ.get(RECORD_ENV)
-    cell = os.environ.get(CELL_ENV, "")
-    if _writer["path"] != path:
-        _writer.update(path=path, file=open(path, "ab", buffering=0), cell=None)  # noqa: SIM115
-    if _writer["cell"] != cell:
-        _writer.update(cell=cell, index=0)
-    record = {
-        "v": RECORD_VERSION,
-        "cell": cell,
-        "index": _writer["index"],
-        "kind": kind,
-        "name": str(name)[:500],
-        "actual": encode_value(actual),
-    }
-    _writer["index"] += 1
-    if args is not None:
-        record["args"] = {key: encode_value(value) for key, value in args.items()}
-    try:
-        _writer["file"].write((json.dumps(record) + "\n").encode())
-    except OSError:
-        pass
-
-
 _depth = [0]  # checks running now: a check called inside another one records nothing
 
 
@@ -849,16 +641,16 @@ def _recorded(kind, fn, actual):
     def check(*args, **kwargs):
         __tracebackhide__ = True
         arguments = signature.bind_partial(*args, **kwargs).arguments
-        recording = os.environ.get(RECORD_ENV) and _depth[0] == 0
-        if recording and os.environ.get(REFERENCE_ENV) != "1":
+        recording = protocol.recording() and _depth[0] == 0
+        if recording and not protocol.reference_run():
             # The student's run: the grader passes only (name, actual), see
             # coursekit.grader.integrity.without_expected.
-            _write_record(kind, arguments["name"], arguments[actual])
+            protocol.record(kind, arguments["name"], arguments[actual])
             return None
         arguments = _explicit(fn, arguments)
         if recording:
             rest = _recorded_arguments(arguments, actual)
-            _write_record(kind, arguments["name"], arguments[actual], rest)
+            protocol.record(kind, arguments["name"], arguments[actual], rest)
         _depth[0] += 1
         try:
             return fn(**arguments)

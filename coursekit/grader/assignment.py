@@ -45,8 +45,18 @@ class SourceCell:
 
 @dataclass
 class NotebookSpec:
+    """One notebook of an assignment, and its rule on libraries.
+
+    The rule comes from the notebook's metadata ``coursekit``:
+    ``{"forbidden_imports": ["torch", ...], "on_forbidden_import": "zero" or "flag"}``:
+    a submission that imports one of those modules is flagged, and with "zero" it scores
+    zero on the notebook (and the modules are not even mounted in the sandbox).
+    """
+
     name: str  # file name without .ipynb
     cells: list = field(default_factory=list)
+    forbidden_imports: tuple = ()
+    on_forbidden_import: str = "flag"  # "zero" or "flag"
 
     @property
     def tests(self):
@@ -176,7 +186,14 @@ def load_notebook_spec(source_path, release_path=None):
             gid = nbgrader_meta(cell).get("grade_id")
             if gid:
                 release[gid] = (cell_text(cell), cell.get("id"))
-    spec = NotebookSpec(name=Path(source_path).stem)
+    rule = data.get("metadata", {}).get("coursekit", {})
+    spec = NotebookSpec(
+        name=Path(source_path).stem,
+        forbidden_imports=tuple(sorted(rule.get("forbidden_imports", ()))),
+        on_forbidden_import=rule.get("on_forbidden_import", "flag"),
+    )
+    if spec.on_forbidden_import not in ("zero", "flag"):
+        raise AssignmentError(f"{source_path}: on_forbidden_import must be 'zero' or 'flag'")
     seen = set()
     for index, cell in enumerate(data["cells"]):
         meta, cell_type, text = nbgrader_meta(cell), cell.get("cell_type", "code"), cell_text(cell)

@@ -40,9 +40,11 @@ output folder:
 
 sandbox: bubblewrap (no network, read-only system, nothing of the course, the
 submissions or the output visible, user nobody, own PID namespace), plus limits on
-memory, CPU time, processes, file size, output and time. Without bubblewrap
-(--sandbox none) only the limits and a private working folder remain: the notebook can
-then read and write the file system and use the network. See coursekit/grader/sandbox.py.
+memory, CPU time, processes, file size, output and time. If bubblewrap is missing or
+fails its self-test, grading stops with the fix. Only with --sandbox none does it grade
+without isolation (the notebook can then read and write the file system and use the
+network); grades.csv's sandbox column and the report say so for every student. See
+coursekit/grader/sandbox.py.
 """
 
 
@@ -106,9 +108,10 @@ def build_parser():
     )
     grade.add_argument(
         "--sandbox",
-        choices=("auto", "bwrap", "none"),
-        default="auto",
-        help="bwrap (required), none (trusted notebooks only), auto (bwrap if it works)",
+        choices=("bwrap", "none"),
+        default="bwrap",
+        help="bwrap (the default: grading stops if bubblewrap cannot run), or none "
+        "(no isolation, for trusted notebooks only; grades.csv and the report say so)",
     )
     grade.add_argument(
         "--no-self-check",

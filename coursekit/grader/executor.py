@@ -5,17 +5,15 @@ not imported from coursekit, which is replaced by stubs there. It is the grader'
 stand-in for a Jupyter kernel: one Python process, one namespace, cells executed in
 order, which starts in a fraction of the time a kernel needs.
 
-Protocol (the grader is the other side, see ``runner.py``):
-
-- the grader writes one JSON line per cell to stdin: ``{"index": k, "id": "...",
-  "source": "...", "timeout": seconds}``, and ``{"end": true}`` at the end; it sends the
-  next cell only after the previous one is done, so no later cell is ever readable here;
-- this side writes JSON lines to the protocol fd: ``{"ready": ...}`` once, then
-  ``{"started": k}`` and ``{"done": k, "status": ..., ...}`` per cell.
+Protocol: :mod:`coursekit.protocol` (the grader is the other side, see ``runner.py``).
+Cells come one JSON line at a time on stdin, each with a one-time token; this side says
+``ready`` once and, after each cell, ``done`` with that cell's token, on the message
+socket. It also reports the first import of each watched module (``COURSEKIT_WATCH``: the
+modules an assignment forbids), from an audit hook, which no code in the process can remove.
 
 Nothing written here decides a score: student code runs in this same process and can
-change anything in it. The scores come from the check records (``COURSEKIT_RECORD``),
-which the grader compares outside the sandbox.
+change anything in it. The scores come from the check records, which the grader compares
+outside the sandbox.
 """
 
 import ast
@@ -29,6 +27,8 @@ import signal
 import sys
 import time
 import traceback
+
+from coursekit import protocol
 
 CELL_OUTPUT_LIMIT = 20_000  # characters of stdout (and of stderr) kept per cell
 TRACEBACK_LIMIT = 5_000
@@ -211,55 +211,60 @@ def safe_str(err):
         return "<str failed>"
 
 
-def main():
-    started = time.perf_counter()
-    main_pid = os.getpid()
-    apply_limits(json.loads(os.environ.pop("COURSEKIT_LIMITS", "{}")))
-    proto_fd = int(os.environ.pop("COURSEKIT_PROTO_FD", "3"))
-    commands = os.fdopen(os.dup(0), "rb")
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    forget_editable_finders()
+def watch_imports(modules, send):
+    """Report the first import of each module in ``modules`` (top-level names).
 
-    def send(message):
-        data = (json.dumps(message) + "\n").encode()
-        try:
-            os.write(proto_fd, data)
-        except OSError:
-            pass
+    An audit hook (PEP 578) sees every import, also one made through ``exec``, ``eval``,
+    ``importlib`` or ``__import__``, and cannot be removed once added.
+    """
+    watched, seen = frozenset(modules), set()
 
-    def on_alarm(signum, frame):
-        raise CellTimeout()
+    def hook(event, args, _watched=watched, _seen=seen, _send=send):
+        if event == "import" and args and isinstance(args[0], str):
+            top = args[0].partition(".")[0]
+            if top in _watched and top not in _seen:
+                _seen.add(top)
+                _send({"m": "import", "module": top})
 
-    signal.signal(signal.SIGALRM, on_alarm)
-    namespace = {"__name__": "__main__", "__builtins__": builtins, "display": display}
-    shell = Shell(namespace)
-    namespace["get_ipython"] = lambda: shell
-    sys.argv = ["notebook"]
-    real_stdout, real_stderr = sys.stdout, sys.stderr
-    send({"ready": True, "seconds": time.perf_counter() - started})
+    if watched:
+        sys.addaudithook(hook)
 
-    for line in commands:
-        try:
-            cell = json.loads(line)
-        except ValueError:
-            break
-        if cell.get("end"):
-            break
-        index = cell["index"]
-        os.environ["COURSEKIT_CELL"] = str(cell["id"])
-        send({"started": index})
+
+class Executor:
+    """One notebook's cells, run in order in one namespace, reported on the channel."""
+
+    def __init__(self, send):
+        self.send = send
+        self.pid = os.getpid()
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": display}
+        shell = Shell(self.namespace)
+        self.namespace["get_ipython"] = lambda: shell
+
+    def run(self, commands):
+        """Run every cell command until ``end``; a cell that exits stops the notebook."""
+        self.send({"m": "ready"})
+        for line in commands:
+            try:
+                command = json.loads(line)
+            except ValueError:
+                break
+            if command.get("end"):
+                break
+            status = self.run_one(command)
+            if status == "exit":
+                break
+
+    def run_one(self, command):
+        index, source = command["cell"], command["source"]
         out, err = BoundedStream(CELL_OUTPUT_LIMIT, "output"), BoundedStream(10_000, "errors")
+        real = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err
         status, error, result = "ok", None, None
         t0 = time.perf_counter()
+        run = run_private_cell if command.get("private") else run_cell
         try:
-            signal.setitimer(signal.ITIMER_REAL, float(cell.get("timeout") or 0))
-            if cell.get("private"):
-                result = run_private_cell(cell["source"], f"<cell {index}>", namespace)
-            else:
-                result = run_cell(cell["source"], f"<cell {index}>", namespace)
+            signal.setitimer(signal.ITIMER_REAL, float(command.get("timeout") or 0))
+            result = run(source, f"<cell {index}>", self.namespace)
         except CellTimeout as exc:
             status, error = "timeout", exc
         except SystemExit as exc:
@@ -268,14 +273,15 @@ def main():
             status, error = "error", exc
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        if os.getpid() != main_pid:
+        if os.getpid() != self.pid:
             os._exit(0)  # a process the cell forked must not take part in the protocol
-        seconds = time.perf_counter() - t0
-        sys.stdout, sys.stderr = real_stdout, real_stderr
+        sys.stdout, sys.stderr = real
         message = {
-            "done": index,
+            "m": "done",
+            "cell": index,
+            "token": command.get("token"),
             "status": status,
-            "seconds": seconds,
+            "seconds": time.perf_counter() - t0,
             "stdout": out.value(),
             "stderr": err.value(),
             "result": result,
@@ -284,9 +290,30 @@ def main():
             message.update(
                 ename=type(error).__name__, evalue=safe_str(error), traceback=format_error(error)
             )
-        send(message)
-        if status == "exit":
-            break
+        self.send(message)
+        return status
+
+
+def main():
+    apply_limits(json.loads(os.environ.pop("COURSEKIT_LIMITS", "{}")))
+    fd = int(os.environ[protocol.CHANNEL_ENV])
+    commands = os.fdopen(os.dup(0), "rb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    forget_editable_finders()
+
+    def send(message, _send=protocol.send, _fd=fd):
+        _send(message, _fd)
+
+    watch_imports(filter(None, os.environ.pop("COURSEKIT_WATCH", "").split(",")), send)
+
+    def on_alarm(signum, frame):
+        raise CellTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    sys.argv = ["notebook"]
+    Executor(send).run(commands)
     sys.stdout.flush()
     os._exit(0)
 

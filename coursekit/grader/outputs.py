@@ -21,7 +21,6 @@
 
 import csv
 import html
-import json
 import os
 import sys
 import warnings
@@ -43,36 +42,50 @@ c.CsvExportPlugin.to = "nbgrader_grades.csv"
 '''
 
 
+FAILED_CELL = ("error", "timeout", "stopped", "exit", "died")
+"""How a code cell that did not end well ended (runner.CellStatus values)."""
+
+
 def fmt(x):
     return f"{x:g}" if isinstance(x, (int, float)) else ""
 
 
 def write_grades_csv(path, assignment, results):
     columns = [assignment.column(nb, cell) for nb, cell in assignment.questions()]
-    rows = sorted(results, key=lambda r: r["student"])
+    rows = sorted(results, key=lambda r: r.student)
     tmp = Path(path).with_suffix(".csv.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(
-            ["student", "lms_id", *columns, "total", "max_score", "status", "reason", "flags"]
+            [
+                "student",
+                "lms_id",
+                *columns,
+                "total",
+                "max_score",
+                "status",
+                "reason",
+                "flags",
+                "sandbox",
+            ]
         )
         for r in rows:
-            graded = r["status"] == "graded"
+            graded = r.graded
             scores = [
-                fmt(r["questions"][c]["points"]) if graded and c in r["questions"] else ""
-                for c in columns
+                fmt(r.questions[c].points) if graded and c in r.questions else "" for c in columns
             ]
-            reason = r["reason"] if not graded else "; ".join(_unique(r.get("notes", [])))
+            reason = r.reason if not graded else "; ".join(_unique(r.notes))
             writer.writerow(
                 [
-                    _one_line(r["student"]),
-                    r.get("lms_id", ""),
+                    _one_line(r.student),
+                    r.lms_id,
                     *scores,
-                    fmt(r["score"]) if graded else "",
+                    fmt(r.score) if graded else "",
                     fmt(assignment.max_score),
-                    r["status"],
+                    r.status,
                     _one_line(reason or ""),
-                    _one_line("; ".join(r.get("flags", []))),
+                    _one_line("; ".join(r.flags)),
+                    r.sandbox,
                 ]
             )
     tmp.replace(path)
@@ -175,19 +188,19 @@ def write_gradebook(out, assignment, results):
                         locked=cell.role not in ("answer", MANUAL),
                         source=cell.release,
                     )
-            for r in sorted(results, key=lambda r: r["student"]):
-                gb.update_or_create_student(r["student"], lms_user_id=r.get("lms_id") or None)
-                if r["status"] != "graded":
+            for r in sorted(results, key=lambda r: r.student):
+                gb.update_or_create_student(r.student, lms_user_id=r.lms_id or None)
+                if not r.graded:
                     continue
-                gb.add_submission(name, r["student"])
+                gb.add_submission(name, r.student)
                 for nb in assignment.notebooks:
                     for cell in nb.tests:
-                        q = r["questions"].get(assignment.column(nb, cell))
-                        grade = gb.find_grade(cell.grade_id, nb.name, name, r["student"])
-                        grade.auto_score = q["points"] if q else 0.0
+                        q = r.questions.get(assignment.column(nb, cell))
+                        grade = gb.find_grade(cell.grade_id, nb.name, name, r.student)
+                        grade.auto_score = q.points if q else 0.0
                         grade.needs_manual_grade = False
                     for cell in nb.manual:
-                        grade = gb.find_grade(cell.grade_id, nb.name, name, r["student"])
+                        grade = gb.find_grade(cell.grade_id, nb.name, name, r.student)
                         grade.needs_manual_grade = True
                 gb.db.commit()
     finally:
@@ -221,26 +234,26 @@ def _outputs(entry, question):
     came from a run in which the checks were recorded, not decided, so a line such as
     "correct" after a check would mislead.
     """
-    if question is not None and question["status"] != "passed":
-        ename = f"test {question['status']}"
-        evalue = question["message"]
+    if question is not None and question.status != "passed":
+        ename = f"test {question.status}"
+        evalue = question.message
         return [_error(ename, evalue)]
     outputs = []
     for name in ("stdout", "stderr"):
-        if entry.get(name):
-            outputs.append({"output_type": "stream", "name": name, "text": entry[name]})
-    if entry.get("result"):
+        if getattr(entry, name):
+            outputs.append({"output_type": "stream", "name": name, "text": getattr(entry, name)})
+    if entry.result:
         outputs.append(
             {
                 "output_type": "execute_result",
                 "execution_count": None,
-                "data": {"text/plain": entry["result"]},
+                "data": {"text/plain": entry.result},
                 "metadata": {},
             }
         )
-    if entry.get("status") in ("error", "timeout", "exit", "died"):
-        ename = entry.get("ename") or entry["status"]
-        outputs.append(_error(ename, entry.get("evalue") or ""))
+    if entry.status in FAILED_CELL:
+        ename = entry.ename or entry.status
+        outputs.append(_error(ename, entry.evalue or ""))
     return outputs
 
 
@@ -258,22 +271,22 @@ def autograded_notebook(assignment, nb, result):
     import nbformat
 
     by_key = {c.key: c for c in nb.cells}
-    entry = result["notebooks"].get(nb.name, {})
+    entry = result.notebooks.get(nb.name)
     cells = []
-    for i, cell in enumerate(entry.get("cells", [])):
-        source_cell = by_key.get(cell["key"]) if cell["origin"] != "extra" else None
+    for i, cell in enumerate(entry.cells if entry else []):
+        source_cell = by_key.get(cell.key) if cell.origin != "extra" else None
         common = {
             "id": f"c{i}",
             "metadata": _nbgrader_metadata(source_cell),
-            "source": cell["source"],
+            "source": cell.source,
         }
-        if cell["cell_type"] == "code":
+        if cell.cell_type == "code":
             q = None
-            if cell["role"] == "test" and source_cell is not None:
-                q = result["questions"].get(assignment.column(nb, source_cell))
+            if cell.role == "test" and source_cell is not None:
+                q = result.questions.get(assignment.column(nb, source_cell))
             outputs = [nbformat.from_dict(o) for o in _outputs(cell, q)]
             cells.append(nbformat.v4.new_code_cell(**common, outputs=outputs))
-        elif cell["cell_type"] == "markdown":
+        elif cell.cell_type == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(**common))
         else:
             cells.append(nbformat.v4.new_raw_cell(**common))
@@ -289,12 +302,12 @@ def write_autograded(out, assignment, results):
     import nbformat
 
     for r in results:
-        if r["status"] != "graded":
+        if not r.graded:
             continue
-        folder = Path(out) / "autograded" / r["student"] / assignment.name
+        folder = Path(out) / "autograded" / r.student / assignment.name
         folder.mkdir(parents=True, exist_ok=True)
         for nb in assignment.notebooks:
-            if r["notebooks"].get(nb.name, {}).get("cells"):
+            if r.notebooks.get(nb.name) and r.notebooks[nb.name].cells:
                 nbformat.write(autograded_notebook(assignment, nb, r), folder / f"{nb.name}.ipynb")
 
 
@@ -322,8 +335,8 @@ def _markdown(text):
 
 def feedback_html(assignment, nb, result):
     e = html.escape
-    entry = result["notebooks"].get(nb.name, {})
-    questions = result["questions"]
+    entry = result.notebooks.get(nb.name)
+    questions = result.questions
     by_key = {c.key: c for c in nb.cells}
     rows = []
     for cell in nb.tests:
@@ -331,58 +344,57 @@ def feedback_html(assignment, nb, result):
         if q is None:
             continue
         rows.append(
-            f"<tr><td>{e(cell.key)}</td><td>{fmt(q['points'])} / {fmt(q['max_points'])}</td>"
-            f"<td>{e(q['status'])}</td></tr>"
+            f"<tr><td>{e(cell.key)}</td><td>{fmt(q.points)} / {fmt(q.max_points)}</td>"
+            f"<td>{e(q.status)}</td></tr>"
         )
-    manual = entry.get("manual") or []
+    manual = entry.manual if entry else []
     manual_rows = "".join(
-        f"<tr><td>{e(m['key'])}</td><td>– / {fmt(m['points'])}</td><td>graded by hand</td></tr>"
-        for m in manual
+        f"<tr><td>{e(key)}</td><td>– / {fmt(points)}</td><td>graded by hand</td></tr>"
+        for key, points in manual
     )
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{e(assignment.name)}: {e(nb.name)} – {e(result['student'])}</title>",
+        f"<title>{e(assignment.name)}: {e(nb.name)} – {e(result.student)}</title>",
         f"<style>{STYLE}</style></head><body>",
-        f"<h1>{e(nb.name)}</h1><p>Student: <b>{e(result['student'])}</b> · Assignment: "
+        f"<h1>{e(nb.name)}</h1><p>Student: <b>{e(result.student)}</b> · Assignment: "
         f"{e(assignment.name)}</p>",
     ]
-    if result["status"] != "graded":
-        parts.append(f"<p class='msg'>Not graded: {e(result['reason'] or '')}</p>")
+    if not result.graded:
+        parts.append(f"<p class='msg'>Not graded: {e(result.reason or '')}</p>")
     else:
         mine = [questions.get(assignment.column(nb, c)) for c in nb.tests]
-        total = sum(q["points"] for q in mine if q)
+        total = sum(q.points for q in mine if q)
         parts.append(f"<p>Score: <b>{fmt(total)} / {fmt(nb.max_score)}</b> (autograded)</p>")
     parts.append("<table><tr><th>Test</th><th>Points</th><th>Result</th></tr>")
     parts += rows
     parts.append(manual_rows + "</table>")
-    notes = result.get("notes") or []
-    if notes:
-        parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in _unique(notes)) + "</ul>")
-    for cell in entry.get("cells", []):
-        spec = by_key.get(cell["key"]) if cell["role"] == "test" else None
+    if result.notes:
+        parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in _unique(result.notes)) + "</ul>")
+    for cell in entry.cells if entry else []:
+        spec = by_key.get(cell.key) if cell.role == "test" else None
         q = questions.get(assignment.column(nb, spec)) if spec else None
-        status = (q["status"] if q else cell.get("status", "")) or ""
+        status = (q.status if q else cell.status or "") or ""
         klass = status.replace(" ", "-") if q else ""
         parts.append(f"<div class='cell {klass}'>")
-        if cell["cell_type"] != "code":
-            parts.append(_markdown(cell["source"]))
+        if cell.cell_type != "code":
+            parts.append(_markdown(cell.source))
             parts.append("</div>")
             continue
         label = {"answer": "your answer", "extra": "a cell you added", "test": "test"}.get(
-            cell["role"], ""
+            cell.role, ""
         )
         if q:
-            label += f" · {fmt(q['points'])} / {fmt(q['max_points'])} points · {q['status']}"
-        parts.append(f"<div class='tag'>{e(label)}</div><pre>{e(cell['source'])}</pre>")
-        failed = q is not None and q["status"] != "passed"
+            label += f" · {fmt(q.points)} / {fmt(q.max_points)} points · {q.status}"
+        parts.append(f"<div class='tag'>{e(label)}</div><pre>{e(cell.source)}</pre>")
+        failed = q is not None and q.status != "passed"
         for key in ("stdout", "result", "stderr"):
-            if cell.get(key) and not failed:  # see _outputs
-                parts.append(f"<pre class='out'>{e(str(cell[key])[:5000])}</pre>")
-        if cell.get("status") in ("error", "timeout", "exit", "died") and not q:
-            error = f"{cell.get('ename') or cell['status']}: {cell.get('evalue') or ''}"
+            if getattr(cell, key) and not failed:  # see _outputs
+                parts.append(f"<pre class='out'>{e(str(getattr(cell, key))[:5000])}</pre>")
+        if cell.status in FAILED_CELL and not q:
+            error = f"{cell.ename or cell.status}: {cell.evalue or ''}"
             parts.append(f"<pre class='msg'>{e(error)}</pre>")
-        if q and q["status"] != "passed":
-            parts.append(f"<pre class='msg'>{e(q['message'])}</pre>")
+        if q and q.status != "passed":
+            parts.append(f"<pre class='msg'>{e(q.message)}</pre>")
         parts.append("</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -390,7 +402,7 @@ def feedback_html(assignment, nb, result):
 
 def write_feedback(out, assignment, results):
     for r in results:
-        folder = Path(out) / "feedback" / r["student"] / assignment.name
+        folder = Path(out) / "feedback" / r.student / assignment.name
         folder.mkdir(parents=True, exist_ok=True)
         for nb in assignment.notebooks:
             (folder / f"{nb.name}.html").write_text(
@@ -399,4 +411,7 @@ def write_feedback(out, assignment, results):
 
 
 def load_results(folder):
-    return [json.loads(p.read_text()) for p in sorted(Path(folder).glob("*.json"))]
+    """Every StudentResult kept in ``folder`` (results/), by file name."""
+    from .results import read
+
+    return [r for r in (read(p) for p in sorted(Path(folder).glob("*.json"))) if r is not None]

@@ -37,8 +37,8 @@ def _img(draw, alt, **kw):
 def write_report(path, grader, results):
     e = html.escape
     assignment = grader.assignment
-    graded = [r for r in results if r["status"] == "graded"]
-    scores = [r["score"] for r in graded]
+    graded = [r for r in results if r.graded]
+    scores = [r.score for r in graded]
     columns = [(assignment.column(nb, c), c) for nb, c in assignment.questions()]
     max_score = assignment.max_score
 
@@ -53,7 +53,7 @@ def write_report(path, grader, results):
         names = [c for c, _ in columns]
         rates = [
             100
-            * sum(1 for r in graded if r["questions"].get(c, {}).get("status") == "passed")
+            * sum(1 for r in graded if c in r.questions and r.questions[c].status == "passed")
             / max(1, len(graded))
             for c in names
         ]
@@ -65,8 +65,8 @@ def write_report(path, grader, results):
         ax.set_title("Pass rate per test cell")
 
     def runtime_plot(ax):
-        ordered = sorted(graded, key=lambda r: r.get("runtime", 0.0))
-        ax.bar(range(len(ordered)), [r.get("runtime", 0.0) for r in ordered], color="#6a1b9a")
+        ordered = sorted(graded, key=lambda r: r.runtime)
+        ax.bar(range(len(ordered)), [r.runtime for r in ordered], color="#6a1b9a")
         ax.set_xlabel("submissions, fastest to slowest")
         ax.set_ylabel("seconds")
         ax.set_title("Runtime per submission (sandbox start to end)")
@@ -86,8 +86,8 @@ def write_report(path, grader, results):
         figures.append("<h2>Runtime per submission</h2>")
         figures.append(_img(runtime_plot, "Bar chart: grading runtime of every submission"))
     mean = sum(scores) / len(scores) if scores else 0.0
-    flagged = [r for r in results if r.get("flags")]
-    not_graded = [r for r in results if r["status"] != "graded"]
+    flagged = [r for r in results if r.flags]
+    not_graded = [r for r in results if not r.graded]
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>Grading report: {e(assignment.name)}</title>",
@@ -107,18 +107,18 @@ def write_report(path, grader, results):
     if flagged:
         parts.append("<table><tr><th>student</th><th>score</th><th>flags</th></tr>")
         for r in flagged:
-            score = fmt(r["score"]) if r["status"] == "graded" else "–"
-            items = "".join(f"<li>{e(f)}</li>" for f in r["flags"])
+            score = fmt(r.score) if r.graded else "–"
+            items = "".join(f"<li>{e(f)}</li>" for f in r.flags)
             parts.append(
-                f"<tr><td>{e(r['student'])}</td><td>{score}</td><td><ul>{items}</ul></td></tr>"
+                f"<tr><td>{e(r.student)}</td><td>{score}</td><td><ul>{items}</ul></td></tr>"
             )
         parts.append("</table>")
     else:
         parts.append("<p>None.</p>")
     groups = {}
     for r in results:
-        if r.get("identical_to"):
-            groups.setdefault(r["fingerprint"], set()).add(r["student"])
+        if r.identical_to:
+            groups.setdefault(r.fingerprint, set()).add(r.student)
     if groups:
         parts.append("<h2>Identical answer code</h2><ul>")
         for members in sorted(sorted(g) for g in groups.values()):
@@ -128,7 +128,7 @@ def write_report(path, grader, results):
     if not_graded:
         parts.append("<table><tr><th>student</th><th>reason</th></tr>")
         for r in not_graded:
-            parts.append(f"<tr><td>{e(r['student'])}</td><td>{e(r['reason'] or '')}</td></tr>")
+            parts.append(f"<tr><td>{e(r.student)}</td><td>{e(r.reason or '')}</td></tr>")
         parts.append("</table>")
     else:
         parts.append("<p>None.</p>")
@@ -138,14 +138,15 @@ def write_report(path, grader, results):
         parts.append("</ul>")
     parts.append(
         "<h2>All students</h2><table><tr><th>student</th><th>score</th>"
-        "<th>runtime (s)</th><th>notes</th></tr>"
+        "<th>runtime (s)</th><th>sandbox</th><th>notes</th></tr>"
     )
     for r in results:
-        score = fmt(r["score"]) if r["status"] == "graded" else "–"
-        notes = "; ".join(r.get("notes") or []) if r["status"] == "graded" else (r["reason"] or "")
+        score = fmt(r.score) if r.graded else "–"
+        notes = "; ".join(r.notes) if r.graded else (r.reason or "")
+        sandbox = "bubblewrap" if r.sandbox == "bwrap" else "NONE: ran without isolation"
         parts.append(
-            f"<tr><td>{e(r['student'])}</td><td>{score}</td>"
-            f"<td>{r.get('runtime', 0.0):.2f}</td><td>{e(notes)}</td></tr>"
+            f"<tr><td>{e(r.student)}</td><td>{score}</td>"
+            f"<td>{r.runtime:.2f}</td><td>{e(sandbox)}</td><td>{e(notes)}</td></tr>"
         )
     parts.append("</table></body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")

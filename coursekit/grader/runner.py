@@ -1,27 +1,62 @@
 """Run a rebuilt notebook in the sandbox and collect what happened (the trusted side).
 
-:func:`run_program` starts the executor (``executor.py``) in a :class:`~.sandbox.Sandbox`,
-feeds it one cell at a time, and enforces the wall-clock limits from outside: a cell that
-runs past ``cell_timeout`` is first interrupted inside (an alarm) and, if that does not
-stop it within a grace period, the whole sandbox is killed; past ``notebook_timeout``
-the sandbox is killed. Everything the process sends back is untrusted and bounded: the
-protocol lines, stdout/stderr (``output_kb``) and the check records (``records_mb``).
-The records are returned raw; :mod:`.compare` decides the scores.
+:func:`run_program` starts the executor (``executor.py``) in a :class:`~.sandbox.Sandbox`
+and drives it one cell at a time over the channel of :mod:`coursekit.protocol`: it sends a
+cell with a fresh one-time token, and the cell is over only when the notebook's own process
+answers ``done`` with that token. Between cells it kills whatever else the notebook started
+(:class:`~.processes.ProcessTree`), and at the end it kills the whole sandbox and waits
+until every process in it has gone. The wall-clock limits are enforced from here: a cell
+past ``cell_timeout`` is first interrupted inside (an alarm) and, if that does not stop it
+within a grace period, the sandbox is killed; past ``notebook_timeout`` it is killed.
+Everything the sandbox sends is untrusted and bounded; :mod:`.compare` decides the scores.
 """
 
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
+import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
+from coursekit import protocol
+
+from .processes import ProcessTree
 from .sandbox import Limits
 
 GRACE = 2.0  # seconds a timed-out cell gets to stop by itself before the kill
-LINE_LIMIT = 1_000_000  # longest protocol line accepted
+START_TIMEOUT = 60.0  # seconds the executor has to say ready
+
+
+class CellStatus(StrEnum):
+    """How one cell ended."""
+
+    OK = "ok"  # ran to its end
+    ERROR = "error"  # raised an exception
+    TIMEOUT = "timeout"  # ran past the time limit of a cell
+    STOPPED = "stopped"  # was running when the notebook's time limit ran out
+    EXIT = "exit"  # called sys.exit()
+    DIED = "died"  # the notebook's process died (or was killed) while it ran
+    NOT_RUN = "not run"  # the notebook stopped before it
+    RUNNING = "running"  # sent, not done yet (never in a finished result)
+
+
+class RunStatus(StrEnum):
+    """How a whole notebook run ended."""
+
+    COMPLETED = "completed"  # every cell was sent and answered
+    DIED = "died"  # the process died, or the sandbox could not start
+    NOTEBOOK_TIMEOUT = "notebook timeout"  # past the notebook's time limit
+    CELL_TIMEOUT = "cell timeout"  # a cell ran past its limit and could not be interrupted
+    EXIT = "exit"  # the notebook called sys.exit()
+    TAMPERED = "tampered"  # a forged message on the grader's channel
+
+
+STOPS_EARLY = (RunStatus.DIED, RunStatus.NOTEBOOK_TIMEOUT, RunStatus.CELL_TIMEOUT, RunStatus.EXIT)
 
 
 @dataclass
@@ -30,7 +65,7 @@ class CellRun:
 
     index: int
     id: str
-    status: str = "not run"  # ok, error, timeout, exit, died, not run
+    status: CellStatus = CellStatus.NOT_RUN
     seconds: float = 0.0
     stdout: str = ""
     stderr: str = ""
@@ -45,8 +80,8 @@ class RunResult:
     """The outcome of one notebook run."""
 
     cells: list
-    records: list = field(default_factory=list)  # raw JSON lines (bytes), untrusted
-    status: str = "completed"  # completed, died, notebook timeout, cell timeout
+    records: list = field(default_factory=list)  # (cell id, record message), untrusted
+    status: RunStatus = RunStatus.COMPLETED
     reason: str | None = None  # why the run stopped early, in words
     wall_seconds: float = 0.0  # from start of the process to its end
     cell_seconds: float = 0.0  # sum of the cells' own run times
@@ -54,6 +89,10 @@ class RunResult:
     records_truncated: bool = False
     memory_exceeded: bool = False
     process_limit_hit: bool = False
+    imports: list = field(default_factory=list)  # watched modules the notebook imported
+    intruders: int = 0  # messages written by processes other than the notebook's
+    stragglers: int = 0  # processes killed at the end of a cell
+    left_running: int = 0  # processes still running after the end (should be 0)
 
     def to_dict(self):
         data = asdict(self)
@@ -78,7 +117,7 @@ class _Bounded:
         return text
 
 
-_running = {}  # pid -> (process, cgroup) of every sandbox started by this grader
+_running = {}  # pid -> (process, tree) of every sandbox started by this grader
 _running_lock = threading.Lock()
 _stopping = threading.Event()
 
@@ -93,310 +132,309 @@ def stop_all():
     _stopping.set()
     with _running_lock:
         running = list(_running.values())
-    for process, group in running:
-        _kill(process, group)
-
-
-def _kill(process, group):
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    if group is not None:
-        group.kill_all()
+    for process, tree in running:
+        tree.kill_all(process, wait=2.0)
 
 
 def run_program(cells, sandbox, limits=None, clock=time.monotonic):
-    """Run ``cells`` (list of dicts with ``id`` and ``source``) in ``sandbox``.
+    """Run ``cells`` (dicts with ``id``, ``source`` and ``private``) in ``sandbox``.
 
-    Returns a :class:`RunResult` with one :class:`CellRun` per cell, in order. Never
-    raises for anything the notebook does.
+    Parameters
+    ----------
+    cells : list of dict
+        The code cells of the rebuilt notebook, in order.
+    sandbox : Sandbox
+        How to start the executor.
+    limits : Limits, optional
+    clock : callable, optional
+        Monotonic seconds (tests pass their own).
+
+    Returns
+    -------
+    RunResult
+        One :class:`CellRun` per cell, in order. Never raises for anything the notebook does.
     """
-    limits = limits or Limits()
-    runs = [CellRun(index=i, id=str(c["id"])) for i, c in enumerate(cells)]
-    result = RunResult(cells=runs)
-    proto_r, proto_w = os.pipe()
-    records_r, records_w = os.pipe()
-    workdir = sandbox.private_workdir() if sandbox.mode == "none" else None
-    start = clock()
-    try:
-        if _stopping.is_set():
-            raise OSError("grading was interrupted")
-        process, group = sandbox.start(limits, proto_w, records_w, workdir)
-        with _running_lock:
-            _running[process.pid] = (process, group)
-    except OSError as err:
-        for fd in (proto_r, proto_w, records_r, records_w):
-            os.close(fd)
-        result.status, result.reason = "died", f"the sandbox could not start: {err}"
-        return result
-    os.close(proto_w)
-    os.close(records_w)
-    try:
-        _drive(process, group, cells, runs, result, limits, proto_r, records_r, start, clock)
-    finally:
-        _kill(process, group)
-        with _running_lock:
-            _running.pop(process.pid, None)
+    return NotebookRun(cells, sandbox, limits or Limits(), clock).run()
+
+
+class NotebookRun:
+    """One notebook's run: the sandbox, its channel, and the cell being run."""
+
+    def __init__(self, cells, sandbox, limits, clock):
+        self.cells, self.sandbox, self.limits, self.clock = cells, sandbox, limits, clock
+        self.runs = [CellRun(index=i, id=str(c["id"])) for i, c in enumerate(cells)]
+        self.result = RunResult(cells=self.runs)
+        self.current = -1  # the cell being run; -1 = waiting for "ready"
+        self.token = None  # the one-time token of the current cell
+        self.notebook_pid = None  # who said "ready", before any student code ran
+        self.deadline = None  # of the current cell (or of the start, or of the end)
+        self.finished = self.stopped = False
+        self.pending = b""  # bytes still to write to the executor's stdin
+
+    # --- the whole run ----------------------------------------------------------------
+
+    def run(self):
+        start = self.clock()
+        workdir = self.sandbox.private_workdir() if self.sandbox.mode == "none" else None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.channel = protocol.Channel(ours, self.limits.records_mb * 2**20)
         try:
-            process.wait(timeout=10)
-        except Exception:  # noqa: BLE001 - a process that will not die must not stop grading
+            if _stopping.is_set():
+                raise OSError("grading was interrupted")
+            self.process, group = self.sandbox.start(self.limits, theirs.fileno(), workdir)
+        except OSError as err:
+            self._stop(RunStatus.DIED, f"the sandbox could not start: {err}")
+            self.process = None
+        finally:
+            theirs.close()
+        if self.process is not None:
+            self.tree = ProcessTree(self.process.pid, group)
+            with _running_lock:
+                _running[self.process.pid] = (self.process, self.tree)
+            try:
+                self._drive(start)
+            finally:
+                self._finish(group)
+        ours.close()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+        self.result.wall_seconds = self.clock() - start
+        self.result.cell_seconds = sum(r.seconds for r in self.runs)
+        return self.result
+
+    def _drive(self, start):
+        self.outputs = {
+            self.process.stdout.fileno(): _Bounded(self.limits.output_kb * 1024),
+            self.process.stderr.fileno(): _Bounded(self.limits.output_kb * 1024),
+        }
+        self.selector = selectors.DefaultSelector()
+        for fd in (*self.outputs, self.channel.fileno()):
+            os.set_blocking(fd, False)
+            self.selector.register(fd, selectors.EVENT_READ)
+        self.stdin = self.process.stdin.fileno()
+        os.set_blocking(self.stdin, False)
+        self.notebook_deadline = start + self.limits.notebook_timeout
+        self.deadline = self.clock() + START_TIMEOUT
+        while not self.stopped and not (self.finished and self.channel.closed):
+            if self._past_a_deadline():
+                break
+            timeout = max(0.0, min(self.notebook_deadline, self.deadline) - self.clock())
+            for key, mask in self.selector.select(timeout=min(timeout, 1.0)):
+                self._on_event(key.fd, mask)
+                if self.stopped:
+                    break
+
+    def _past_a_deadline(self):
+        now = self.clock()
+        if now >= self.notebook_deadline:
+            where = f" (in cell {self.current})" if 0 <= self.current < len(self.cells) else ""
+            limit = f"{self.limits.notebook_timeout:g} s"
+            self._stop(
+                RunStatus.NOTEBOOK_TIMEOUT,
+                f"the notebook ran past the time limit of {limit}{where}",
+            )
+            return True
+        if now < self.deadline:
+            return False
+        if self.finished:
+            return True
+        if self.current == -1:
+            self._stop(RunStatus.DIED, "the sandbox did not start in time")
+        else:
+            limit = f"{self.limits.cell_timeout:g} s"
+            self._stop(
+                RunStatus.CELL_TIMEOUT,
+                f"cell {self.current} ran past the time limit of {limit} "
+                "and could not be interrupted",
+            )
+        return True
+
+    def _stop(self, status, reason):
+        if not self.stopped:
+            self.result.status, self.result.reason = status, reason
+            self.stopped = True
+
+    # --- events -------------------------------------------------------------------------
+
+    def _on_event(self, fd, mask):
+        if mask & selectors.EVENT_WRITE:
+            self._write_pending()
+        elif fd == self.channel.fileno():
+            for pid, line in self.channel.read():
+                self._on_line(pid, line)
+                if self.stopped:
+                    return
+            if self.channel.closed:
+                self.selector.unregister(fd)
+                if not self.finished:
+                    self._process_died()
+        else:
+            self._read_output(fd)
+
+    def _read_output(self, fd):
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:
+            self.outputs[fd].add(chunk)
+        else:
+            self.selector.unregister(fd)
+
+    def _write_pending(self):
+        try:
+            written = os.write(self.stdin, self.pending[:65536])
+            self.pending = self.pending[written:]
+        except BlockingIOError:
             pass
-        for stream in (process.stdin, process.stdout, process.stderr):
+        except OSError:
+            self.pending = b""
+        if not self.pending:
+            self.selector.unregister(self.stdin)
+
+    def _send(self, command):
+        self.pending += (json.dumps(command) + "\n").encode()
+        if self.stdin not in self.selector.get_map():
+            try:
+                self.selector.register(self.stdin, selectors.EVENT_WRITE)
+            except (ValueError, KeyError, OSError):
+                pass
+
+    def _process_died(self):
+        code = self.process.poll()
+        if code is None:
+            try:
+                code = self.process.wait(timeout=1)
+            except Exception:  # noqa: BLE001
+                code = None
+        where = f"in cell {self.current}" if self.current >= 0 else "before the first cell"
+        self._stop(RunStatus.DIED, f"the Python process died {where}{_exit_words(code)}")
+
+    # --- messages -----------------------------------------------------------------------
+
+    def _on_line(self, pid, line):
+        message = protocol.parse(line)
+        if self.notebook_pid is None and message is not None and message.get("m") == "ready":
+            self.notebook_pid = pid
+            self.tree.keep_notebook(pid)
+            self._next_cell()
+        elif pid != self.notebook_pid:
+            self.result.intruders += 1  # a process the notebook started wrote to the channel
+        elif message is None:
+            return
+        elif message.get("m") == "record":
+            cell = self.runs[self.current].id if 0 <= self.current < len(self.cells) else ""
+            self.result.records.append((cell, message))
+        elif message.get("m") == "import":
+            self.result.imports.append(str(message.get("module"))[:100])
+        elif message.get("m") == "done":
+            self._on_done(message)
+
+    def _on_done(self, message):
+        if message.get("cell") != self.current or message.get("token") != self.token:
+            self._stop(
+                RunStatus.TAMPERED,
+                f"a forged message tried to end cell {message.get('cell')!r} "
+                f"while cell {self.current} ran",
+            )
+            return
+        run = self.runs[self.current]
+        status = str(message.get("status", "error"))
+        run.status = (
+            CellStatus(status) if status in ("ok", "error", "timeout", "exit") else CellStatus.ERROR
+        )
+        for key in ("stdout", "stderr", "result", "ename", "evalue", "traceback"):
+            if message.get(key) is not None:
+                setattr(run, key, str(message[key])[:50_000])
+        try:
+            run.seconds = max(0.0, min(float(message.get("seconds", 0)), 1e6))
+        except (TypeError, ValueError):
+            run.seconds = 0.0
+        self.result.stragglers += self.tree.kill_stragglers()
+        if run.status == CellStatus.EXIT:
+            self._stop(
+                RunStatus.EXIT,
+                f"the notebook called sys.exit() (or raised SystemExit) in cell {self.current}",
+            )
+        else:
+            self._next_cell()
+
+    def _next_cell(self):
+        self.current += 1
+        if self.current >= len(self.cells):
+            self._send({"end": True})
+            self.finished, self.token = True, None
+            self.deadline = self.clock() + 10
+            return
+        cell = self.cells[self.current]
+        self.token = secrets.token_hex(16)
+        self.runs[self.current].status = CellStatus.RUNNING
+        self._send(
+            {
+                "cell": self.current,
+                "id": str(cell["id"]),
+                "source": cell["source"],
+                "private": bool(cell.get("private")),
+                "timeout": self.limits.cell_timeout,
+                "token": self.token,
+            }
+        )
+        self.deadline = self.clock() + self.limits.cell_timeout + GRACE
+
+    # --- the end ------------------------------------------------------------------------
+
+    def _finish(self, group):
+        self.result.left_running = self.tree.kill_all(self.process)
+        with _running_lock:
+            _running.pop(self.process.pid, None)
+        for fd in list(self.outputs):
+            self._drain_output(fd)
+        for pid, line in self.channel.read() + self.channel.flush():
+            if pid == self.notebook_pid and not self.finished:
+                message = protocol.parse(line)
+                if message is not None and message.get("m") == "record":
+                    self._on_line(pid, line)  # a killed cell's last checks
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
-        for fd in (proto_r, records_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self.result.records_truncated = self.channel.truncated
         if group is not None:
-            result.memory_exceeded = group.out_of_memory()
-            result.process_limit_hit = group.hit_process_limit()
+            self.result.memory_exceeded = group.out_of_memory()
+            self.result.process_limit_hit = group.hit_process_limit()
             group.remove()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    result.wall_seconds = clock() - start
-    result.cell_seconds = sum(r.seconds for r in runs)
-    if result.memory_exceeded and result.status == "died":
-        result.reason = (result.reason or "") + f" (memory limit of {limits.memory_mb} MiB)"
-    return result
+        self._close_cells()
+        self.result.output = "\n".join(o.text() for o in self.outputs.values() if o.text())
 
-
-def _drive(process, group, cells, runs, result, limits, proto_r, records_r, start, clock):
-    selector = selectors.DefaultSelector()
-    outputs = {
-        process.stdout.fileno(): _Bounded(limits.output_kb * 1024),
-        process.stderr.fileno(): _Bounded(limits.output_kb * 1024),
-    }
-    for fd in (*outputs, proto_r, records_r):
-        os.set_blocking(fd, False)
-        selector.register(fd, selectors.EVENT_READ)
-    stdin = process.stdin.fileno()
-    os.set_blocking(stdin, False)
-    pending = b""  # bytes still to write to stdin
-    proto_buffer, records_buffer = bytearray(), bytearray()
-    records_bytes, records_limit = 0, limits.records_mb * 2**20
-    current = -1  # index of the cell being run; -1 = waiting for "ready"
-    cell_deadline = None
-    notebook_deadline = start + limits.notebook_timeout
-    finished = False
-    open_fds = set(outputs) | {proto_r, records_r}
-
-    def send(message):
-        nonlocal pending
-        pending += (json.dumps(message) + "\n").encode()
-        if pending and stdin not in selector.get_map():
-            try:
-                selector.register(stdin, selectors.EVENT_WRITE)
-            except (ValueError, KeyError, OSError):
-                pass
-
-    def next_cell():
-        nonlocal current, cell_deadline, finished
-        current += 1
-        if current >= len(cells):
-            send({"end": True})
-            finished = True
-            cell_deadline = clock() + 10
-            return
-        runs[current].status = "running"
-        send(
-            {
-                "index": current,
-                "id": str(cells[current]["id"]),
-                "source": cells[current]["source"],
-                "private": bool(cells[current].get("private")),
-                "timeout": limits.cell_timeout,
-            }
-        )
-        cell_deadline = clock() + limits.cell_timeout + GRACE
-
-    def take_records(chunk):
-        """Keep the complete record lines of ``chunk``, each tagged with the running cell."""
-        nonlocal records_bytes, records_buffer
-        records_bytes += len(chunk)
-        if records_bytes > records_limit:
-            result.records_truncated = True
-            return
-        records_buffer += chunk
-        *lines, rest = records_buffer.split(b"\n")
-        cell = str(cells[current]["id"]) if 0 <= current < len(cells) else ""
-        result.records.extend(_tagged(line, cell) for line in lines if line.strip())
-        records_buffer = bytearray(rest)
-
-    def drain_records():
-        """Read every record already in the pipe (written before the cell said done)."""
-        while records_r in open_fds and not result.records_truncated:
-            try:
-                chunk = os.read(records_r, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
-                chunk = b""
-            if not chunk:
-                selector.unregister(records_r)
-                open_fds.discard(records_r)
-                return
-            take_records(chunk)
-
-    def on_message(message):
-        if not isinstance(message, dict):
-            return
-        if current == -1 and message.get("ready") is True:
-            next_cell()
-        elif "done" in message and message.get("done") == current and current < len(cells):
-            drain_records()
-            run = runs[current]
-            run.status = str(message.get("status", "error"))[:20]
-            if run.status not in ("ok", "error", "timeout", "exit"):
-                run.status = "error"
-            for key in ("stdout", "stderr", "result", "ename", "evalue", "traceback"):
-                value = message.get(key)
-                if value is not None:
-                    setattr(run, key, str(value)[:50_000])
-            try:
-                run.seconds = max(0.0, min(float(message.get("seconds", 0)), 1e6))
-            except (TypeError, ValueError):
-                run.seconds = 0.0
-            if run.status == "exit":
-                stop(
-                    "exit",
-                    f"the notebook called sys.exit() (or raised SystemExit) in cell {current}",
-                )
-            else:
-                next_cell()
-
-    stopped = False
-
-    def stop(status, reason):
-        nonlocal stopped
-        if not stopped:
-            result.status, result.reason = status, reason
-            stopped = True
-
-    while not stopped:
-        now = clock()
-        if finished and proto_r not in open_fds:
-            break
-        if now >= notebook_deadline:
-            stop(
-                "notebook timeout",
-                f"the notebook ran past the time limit of {limits.notebook_timeout:g} s"
-                + (f" (in cell {current})" if 0 <= current < len(cells) else ""),
-            )
-            break
-        if cell_deadline is not None and now >= cell_deadline:
-            if finished:
-                break
-            if current == -1:
-                stop("died", "the sandbox did not start in time")
-            else:
-                stop(
-                    "cell timeout",
-                    f"cell {current} ran past the time limit of {limits.cell_timeout:g} s "
-                    "and could not be interrupted",
-                )
-            break
-        deadlines = [notebook_deadline] + ([cell_deadline] if cell_deadline else [])
-        timeout = max(0.0, min(deadlines) - now)
-        if current == -1 and cell_deadline is None:
-            cell_deadline = now + 60  # the executor has 60 s to start
-        events = selector.select(timeout=min(timeout, 1.0))
-        for key, mask in events:
-            fd = key.fd
-            if mask & selectors.EVENT_WRITE:
-                try:
-                    written = os.write(fd, pending[:65536])
-                    pending = pending[written:]
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    pending = b""
-                if not pending:
-                    selector.unregister(fd)
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                chunk = b""
-            if not chunk:
-                selector.unregister(fd)
-                open_fds.discard(fd)
-                if fd == proto_r and not finished:
-                    code = process.poll()
-                    if code is None:
-                        try:
-                            code = process.wait(timeout=1)
-                        except Exception:  # noqa: BLE001
-                            code = None
-                    where = f"in cell {current}" if current >= 0 else "before the first cell"
-                    stop("died", f"the Python process died {where}{_exit_words(code)}")
-                continue
-            if fd in outputs:
-                outputs[fd].add(chunk)
-            elif fd == records_r:
-                take_records(chunk)
-            elif fd == proto_r:
-                proto_buffer += chunk
-                while b"\n" in proto_buffer:
-                    line, _, rest = bytes(proto_buffer).partition(b"\n")
-                    proto_buffer = bytearray(rest)
-                    try:
-                        on_message(json.loads(line))
-                    except ValueError:
-                        pass
-                    if stopped:
-                        break
-                if len(proto_buffer) > LINE_LIMIT:
-                    proto_buffer = bytearray()
-    # Read what is still buffered in the pipes (a killed cell's last checks and output).
-    _kill(process, group)
-    try:
-        process.wait(timeout=5)
-    except Exception:  # noqa: BLE001
-        pass
-    for fd in list(open_fds):
+    def _drain_output(self, fd):
         for _ in range(10_000):
             try:
                 chunk = os.read(fd, 65536)
             except OSError:
-                break
+                return
             if not chunk:
-                break
-            if fd in outputs:
-                outputs[fd].add(chunk)
-            elif fd == records_r and not result.records_truncated:
-                take_records(chunk)
-    take_records(b"\n")  # the last line, if it had no line break
-    if stopped and 0 <= current < len(cells) and runs[current].status == "running":
-        runs[current].status = {"notebook timeout": "timeout", "cell timeout": "timeout"}.get(
-            result.status, "died"
-        )
-    for run in runs:
-        if run.status == "running":
-            run.status = "died"
-    result.output = "\n".join(o.text() for o in outputs.values() if o.text())
+                return
+            self.outputs[fd].add(chunk)
 
-
-def _tagged(line, cell):
-    """A record line with its ``cell`` set to the cell that was running when it came.
-
-    The grader, not the notebook, says which cell a record belongs to: a record written
-    while an answer cell runs cannot count for a test cell.
-    """
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return line
-    if not isinstance(record, dict):
-        return line
-    record["cell"] = cell
-    return json.dumps(record).encode()
+    def _close_cells(self):
+        status = self.result.status
+        if self.stopped and 0 <= self.current < len(self.cells):
+            run = self.runs[self.current]
+            if run.status == CellStatus.RUNNING:
+                run.status = {
+                    RunStatus.NOTEBOOK_TIMEOUT: CellStatus.STOPPED,
+                    RunStatus.CELL_TIMEOUT: CellStatus.TIMEOUT,
+                }.get(status, CellStatus.DIED)
+        for run in self.runs:
+            if run.status == CellStatus.RUNNING:
+                run.status = CellStatus.DIED
+        if self.result.memory_exceeded and status == RunStatus.DIED:
+            self.result.reason = (
+                self.result.reason or ""
+            ) + f" (memory limit of {self.limits.memory_mb} MiB)"
 
 
 def _exit_words(code):

@@ -45,6 +45,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursekit import protocol
+
+from .source import inside
+
 SANDBOX_HOME = "/home/student"
 KIT_MOUNT = "/opt/coursekit/kit"
 EXECUTOR_MOUNT = "/opt/coursekit/coursekit-executor.py"
@@ -87,14 +91,6 @@ def bwrap_path():
     except (OSError, subprocess.TimeoutExpired):
         return None
     return path if done.returncode == 0 else None
-
-
-def _inside(path, folder):
-    try:
-        Path(path).relative_to(folder)
-        return True
-    except ValueError:
-        return False
 
 
 class Cgroup:
@@ -166,6 +162,16 @@ class Cgroup:
         group.remove()
         return True
 
+    def members(self):
+        """The pids in the group now."""
+        pids = set()
+        for d in self.dirs.values():
+            try:
+                pids.update(int(p) for p in (d / "cgroup.procs").read_text().split())
+            except (OSError, ValueError):
+                pass
+        return pids
+
     def procs_files(self):
         return [str(d / "cgroup.procs") for d in self.dirs.values()]
 
@@ -188,12 +194,7 @@ class Cgroup:
 
     def kill_all(self):
         for _ in range(50):
-            pids = set()
-            for d in self.dirs.values():
-                try:
-                    pids.update(int(p) for p in (d / "cgroup.procs").read_text().split())
-                except (OSError, ValueError):
-                    pass
+            pids = self.members()
             if not pids:
                 return
             for pid in pids:
@@ -235,6 +236,7 @@ class Sandbox:
     bwrap: str = "bwrap"
     extra_env: dict = field(default_factory=dict)
     workdir_root: Path | None = None  # where the fallback's private folders go
+    watch: tuple = ()  # modules whose import the executor reports (an assignment's forbidden)
 
     def private_workdir(self):
         """A fresh 0700 folder for one run without bubblewrap."""
@@ -275,7 +277,7 @@ class Sandbox:
         # Keep only the outermost folders.
         kept = []
         for f in sorted(folders, key=len):
-            if not any(_inside(f, k) for k in kept) and Path(f).exists():
+            if not any(inside(f, k, resolve=False) for k in kept) and Path(f).exists():
                 kept.append(f)
         return kept
 
@@ -335,7 +337,7 @@ class Sandbox:
         # Hide anything sensitive that lies inside a mounted system folder.
         for path in self.protect:
             path = Path(path).resolve()
-            if any(_inside(path, m) for m in mounted) and path.exists():
+            if any(inside(path, m, resolve=False) for m in mounted) and path.exists():
                 if path.is_dir():
                     argv += ["--tmpfs", str(path)]
                 else:
@@ -351,12 +353,18 @@ class Sandbox:
         env = self.environment(SANDBOX_HOME, KIT_MOUNT, "/tmp")
         return argv, env, None
 
-    def start(self, limits, proto_w, records_w, workdir=None):
-        """Start the executor; return (process, cgroup or None)."""
+    def start(self, limits, channel_fd, workdir=None):
+        """Start the executor with the message socket ``channel_fd``.
+
+        Returns
+        -------
+        (subprocess.Popen, Cgroup or None)
+            The process (bubblewrap, or the executor itself without it) and its cgroup.
+        """
         argv, env, cwd = self.command(limits, workdir)
         env["COURSEKIT_LIMITS"] = json.dumps(limits.rlimits())
-        env["COURSEKIT_PROTO_FD"] = str(proto_w)
-        env["COURSEKIT_RECORD"] = f"/proc/self/fd/{records_w}"
+        env[protocol.CHANNEL_ENV] = str(channel_fd)
+        env["COURSEKIT_WATCH"] = ",".join(self.watch)
         env.update(self.extra_env)
         group = None
         if self.use_cgroup:
@@ -369,7 +377,7 @@ class Sandbox:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(proto_w, records_w),
+            pass_fds=(channel_fd,),
             env=env,
             cwd=cwd,
             start_new_session=True,
