@@ -282,7 +282,7 @@ def decode_value(obj, _depth=0, _budget=None):
 
 def decode_record(message, with_args=False):
     """A record message as a dict with ``kind``, ``name``, ``actual`` (and ``args``)."""
-    if message.get("v") != RECORD_VERSION:
+    if type(message) is not dict or message.get("v") != RECORD_VERSION:
         raise RecordError("unknown record version")
     record = {
         "kind": str(message["kind"])[:40],

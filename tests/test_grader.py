@@ -1,9 +1,11 @@
-"""The grader's parts, without running notebooks: records, ingest, integrity, compare, CLI."""
+"""The grader's parts, without running notebooks: records, ingest, rebuild, cut, scan,
+compare, CLI."""
 
 import ast
 import io
 import json
 import os
+import socket
 import sys
 import tarfile
 import zipfile
@@ -13,19 +15,19 @@ import numpy as np
 import pytest
 from grader_fixtures import course
 
-from coursekit import checks
-from coursekit.grader import compare, ingest, integrity, runner
+from coursekit import checks, protocol
+from coursekit.grader import compare, cut, fingerprint, ingest, rebuild, scan
 from coursekit.grader.assignment import blank_answer, load_assignment, read_json_notebook
 from coursekit.grader.cli import build_parser, parse_timeout
 from coursekit.grader.kit import STUDENT_MODULES, build_kit
-from coursekit.grader.runner import CellRun
+from coursekit.grader.runner import CellRun, CellStatus
 from coursekit.grader.sandbox import Limits, Sandbox
 
 # --- records: encode in the sandbox, decode and evaluate outside -------------------------
 
 
 def roundtrip(value):
-    return checks.decode_value(json.loads(json.dumps(checks.encode_value(value))))
+    return protocol.decode_value(json.loads(json.dumps(protocol.encode_value(value))))
 
 
 @pytest.mark.parametrize(
@@ -89,14 +91,14 @@ def test_record_of_an_ndarray_subclass_stays_a_subclass():
     ],
 )
 def test_decoding_refuses_malformed_or_dangerous_records(bad):
-    with pytest.raises(checks.RecordError):
-        checks.decode_value(bad)
+    with pytest.raises(protocol.RecordError):
+        protocol.decode_value(bad)
 
 
 def test_decoding_refuses_records_beyond_the_size_budget():
-    big = checks.encode_value(np.zeros(2**20))
-    with pytest.raises(checks.RecordError):
-        checks.decode_value(big, _budget=[1000, 10])
+    big = protocol.encode_value(np.zeros(2**20))
+    with pytest.raises(protocol.RecordError):
+        protocol.decode_value(big, _budget=[1000, 10])
 
 
 EXPECTED = {"name": "h_t", "args": {"expected": np.ones((2, 3)), "rtol": 1e-6, "atol": 1e-9}}
@@ -124,36 +126,82 @@ def test_evaluate_accepts_the_right_array_and_names_a_likely_mistake():
     assert not passed and "forgot b" in message
 
 
-def test_record_mode_records_without_evaluating_the_expected_value(tmp_path, monkeypatch):
-    path = tmp_path / "records.jsonl"
-    monkeypatch.setenv(checks.RECORD_ENV, str(path))
-    monkeypatch.setenv(checks.CELL_ENV, "test_x")
+@pytest.fixture
+def channel(monkeypatch):
+    """Record mode on a socket pair: returns a function that reads the records sent so far."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    monkeypatch.setenv(protocol.CHANNEL_ENV, str(theirs.fileno()))
+    reader = protocol.Channel(ours, 2**30)
 
+    def records(with_args=False):
+        lines = [("cell", protocol.parse(line)) for _, line in reader.read()]
+        return compare.decode_records(lines, with_args=with_args)
+
+    yield records
+    ours.close()
+    theirs.close()
+
+
+def test_record_mode_records_without_evaluating_the_expected_value(channel):
     def reference_is_not_reachable():
         raise AssertionError("expected was evaluated")
 
     checks.check_array("y", np.zeros(2), reference_is_not_reachable, rtol=0, atol=0)
     checks.check_int("n", 3, 4)
-    records, bad = compare.decode_records(path.read_bytes().splitlines())
+    records, bad = channel()
     assert bad == 0
-    assert [(r["kind"], r["name"]) for r in records["test_x"]] == [("array", "y"), ("int", "n")]
-    assert "args" not in path.read_text()
+    assert [(r["kind"], r["name"]) for r in records["cell"]] == [("array", "y"), ("int", "n")]
+    assert all("args" not in r for r in channel(with_args=False)[0].get("cell", []))
 
 
-def test_reference_mode_records_resolved_arguments_and_still_checks(tmp_path, monkeypatch):
-    path = tmp_path / "records.jsonl"
-    monkeypatch.setenv(checks.RECORD_ENV, str(path))
-    monkeypatch.setenv(checks.REFERENCE_ENV, "1")
-    monkeypatch.setenv(checks.CELL_ENV, "test_y")
+def test_reference_mode_records_resolved_arguments_and_still_checks(channel, monkeypatch):
+    monkeypatch.setenv(protocol.REFERENCE_ENV, "1")
     checks.check_array(
         "y", np.ones(2), lambda: np.ones(2), rtol=0, atol=0, mistakes={"m": lambda: np.zeros(2)}
     )
     with pytest.raises(checks.CheckFailed):
         checks.check_int("n", 3, lambda: 4)
-    records, _ = compare.decode_records(path.read_bytes().splitlines(), with_args=True)
-    first = records["test_y"][0]
+    records, _ = channel(with_args=True)
+    first = records["cell"][0]
     np.testing.assert_array_equal(first["args"]["expected"], np.ones(2))
     np.testing.assert_array_equal(first["args"]["mistakes"]["m"], np.zeros(2))
+
+
+def test_reference_mode_records_an_expected_as_its_values_and_a_rule_by_name(channel, monkeypatch):
+    from coursekit.expected import rnn_cell
+
+    monkeypatch.setenv(protocol.REFERENCE_ENV, "1")
+    checks.check_int("count", 42, rnn_cell.param_count(3, 4, 2))
+    values = (np.array([1.0, -0.25]), np.array([0.762, -0.245]), np.array([1.134, 0.631]))
+    values += (np.array([0.812, 0.559]),)
+    checks.check_rule("by hand", values, rnn_cell.by_hand_consistent())
+    count, rule = channel(with_args=True)[0]["cell"]
+    assert count["args"]["expected"] == 42 and "forgot the biases" in str(count["args"]["mistakes"])
+    assert rule["args"]["rule"] == "coursekit.expected.rnn_cell:_by_hand_agree"
+    assert checks.evaluate("rule", values, rule) == (True, "")
+    assert not checks.evaluate("rule", values[:3], rule)[0]
+
+
+def test_a_rule_from_outside_coursekit_expected_is_refused():
+    record = {"name": "x", "args": {"rule": "os:system", "data": {}}}
+    passed, message = checks.evaluate("rule", "echo hi", record)
+    assert not passed and "coursekit.expected" in message
+
+
+def test_the_channel_names_the_process_that_wrote_each_line():
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    reader = protocol.Channel(ours, 2**20)
+    protocol.send({"m": "ready"}, theirs.fileno())
+    child = os.fork()
+    if child == 0:
+        protocol.send({"m": "done", "cell": 0}, theirs.fileno())
+        os._exit(0)
+    os.waitpid(child, 0)
+    lines = reader.read()
+    assert [(pid, protocol.parse(line)["m"]) for pid, line in lines] == [
+        (os.getpid(), "ready"),
+        (child, "done"),
+    ]
 
 
 def test_normal_mode_accepts_lazy_expected_values():
@@ -189,7 +237,7 @@ def toy(tmp_path_factory):
 def test_a_test_cell_passes_only_when_every_reference_check_passes(toy):
     cell = next(c for c in toy.notebooks[0].tests if c.key == "test_count_hidden")
     refs = [_ref("a", 2), _ref("b", 16)]
-    ran = CellRun(index=0, id=cell.key, status="ok")
+    ran = CellRun(index=0, id=cell.key, status=CellStatus.OK)
     full = compare.score_cell(cell, refs, [_rec("a", 2), _rec("b", 16)], ran, None)
     assert (full.points, full.status) == (2, "passed")
     half = compare.score_cell(cell, refs, [_rec("a", 2), _rec("b", 15)], ran, None)
@@ -199,7 +247,7 @@ def test_a_test_cell_passes_only_when_every_reference_check_passes(toy):
 def test_a_missing_record_scores_zero_with_the_cells_error(toy):
     cell = toy.notebooks[0].tests[0]
     ran = CellRun(
-        index=0, id=cell.key, status="error", ename="CheckFailed", evalue="not written yet"
+        index=0, id=cell.key, status=CellStatus.ERROR, ename="CheckFailed", evalue="not written yet"
     )
     q = compare.score_cell(cell, [_ref("a", 2)], [], ran, None)
     assert q.points == 0 and "not written yet" in q.message
@@ -207,44 +255,35 @@ def test_a_missing_record_scores_zero_with_the_cells_error(toy):
 
 def test_a_cell_that_raised_after_its_checks_scores_zero(toy):
     cell = toy.notebooks[0].tests[0]
-    ran = CellRun(index=0, id=cell.key, status="error", ename="NameError", evalue="name 'q'")
+    ran = CellRun(
+        index=0, id=cell.key, status=CellStatus.ERROR, ename="NameError", evalue="name 'q'"
+    )
 
     q = compare.score_cell(cell, [_ref("a", 2)], [_rec("a", 2)], ran, None)
 
     assert (q.points, q.status) == (0, "error") and "NameError" in q.message
 
 
-def test_a_record_belongs_to_the_cell_that_was_running_not_to_the_cell_it_names():
-    line = json.dumps({"v": 1, "cell": "test_count", "kind": "int", "name": "n", "actual": 1})
-
-    tagged = json.loads(runner._tagged(line.encode(), "answer_affine"))
-
-    assert tagged["cell"] == "answer_affine" and tagged["name"] == "n"
-
-
-def test_extra_student_records_in_between_are_skipped(toy):
+@pytest.mark.parametrize(
+    "student",
+    [[_rec("noise", 0), _rec("a", 2)], [_rec("a", 2), _rec("a", 2)]],
+    ids=["before", "after"],
+)
+def test_records_the_test_does_not_make_fail_the_cell(toy, student):
     cell = toy.notebooks[0].tests[0]
-    ran = CellRun(index=0, id=cell.key, status="ok")
-    student = [_rec("noise", 0), _rec("a", 2), _rec("noise", 1)]
-    assert compare.score_cell(cell, [_ref("a", 2)], student, ran, None).status == "passed"
+    ran = CellRun(index=0, id=cell.key, status=CellStatus.OK)
+    q = compare.score_cell(cell, [_ref("a", 2)], student, ran, None)
+    assert (q.points, q.status) == (0, "failed") and "does not count" in q.message
 
 
-def test_malformed_record_lines_are_counted_and_skipped():
-    good = json.dumps(
-        {
-            "v": 1,
-            "cell": "c",
-            "index": 0,
-            "kind": "int",
-            "name": "n",
-            "actual": {"t": "int", "v": "1"},
-        }
-    )
-    records, bad = compare.decode_records([b"{", b"[]", good.encode(), b'{"v": 1}'])
-    assert bad == 3 and len(records["c"]) == 1
+def test_malformed_records_are_counted_and_skipped():
+    good = {"m": "record", "v": 1, "kind": "int", "name": "n", "actual": {"t": "int", "v": "1"}}
+    bad_ones = [None, [], {"v": 1}, {**good, "v": 2}, {**good, "actual": {"t": "pickle"}}]
+    records, bad = compare.decode_records([("c", m) for m in [*bad_ones, good]])
+    assert bad == 5 and len(records["c"]) == 1
 
 
-# --- assignment and integrity --------------------------------------------------------------
+# --- assignment and rebuild --------------------------------------------------------------
 
 
 def test_assignment_reads_points_roles_and_hidden_tests(toy):
@@ -264,7 +303,7 @@ def test_blank_answer_replaces_the_solution_like_nbgrader():
 
 
 def _program(toy, nb):
-    return integrity.rebuild(toy.notebooks[0], nb)
+    return rebuild.rebuild(toy.notebooks[0], nb)
 
 
 def test_rebuild_takes_answers_from_the_student_and_tests_from_the_source(toy):
@@ -329,29 +368,29 @@ def test_rebuild_flags_a_test_cell_changed_to_markdown_and_a_duplicate(toy):
     ],
 )
 def test_scan_flags_reaching_for_the_reference_and_the_machinery(code, flag):
-    assert flag in integrity.scan([code])
+    assert flag in scan.scan([code])
 
 
 def test_scan_accepts_the_allowed_coursekit_modules():
-    assert integrity.scan(["from coursekit.activations import sigmoid\nimport numpy as np"]) == []
+    assert scan.scan(["from coursekit.activations import sigmoid\nimport numpy as np"]) == []
 
 
 def test_fingerprint_ignores_comments_and_spacing_but_not_blanks_or_the_solution(toy):
     spec = toy.notebooks[0]
     code = "def affine(x, W, b):\n    out = np.dot(x, W)  # mine\n    return out + b[np.newaxis, :] * 1.0\n"
-    a = integrity.rebuild(spec, course.notebook({"affine": code}))
-    b = integrity.rebuild(
+    a = rebuild.rebuild(spec, course.notebook({"affine": code}))
+    b = rebuild.rebuild(
         spec, course.notebook({"affine": code.replace("  # mine", "").replace(" = ", "=")})
     )
-    assert integrity.answer_fingerprint(a, spec, min_chars=20) == integrity.answer_fingerprint(
+    assert fingerprint.answer_fingerprint(a, spec, min_chars=20) == fingerprint.answer_fingerprint(
         b, spec, min_chars=20
     )
-    assert integrity.answer_fingerprint(a, spec, min_chars=20) is not None
+    assert fingerprint.answer_fingerprint(a, spec, min_chars=20) is not None
     assert (
-        integrity.answer_fingerprint(integrity.rebuild(spec, course.notebook()), spec, 20) is None
+        fingerprint.answer_fingerprint(rebuild.rebuild(spec, course.notebook()), spec, 20) is None
     )
-    blank = integrity.rebuild(spec, course.notebook(blank=True))
-    assert integrity.answer_fingerprint(blank, spec, min_chars=1) is None
+    blank = rebuild.rebuild(spec, course.notebook(blank=True))
+    assert fingerprint.answer_fingerprint(blank, spec, min_chars=1) is None
 
 
 SOURCE_WITH_CHECKS = """%matplotlib inline
@@ -369,20 +408,22 @@ print("done")
 
 
 def test_without_expected_cuts_every_check_to_name_and_actual_and_keeps_the_lines():
-    cut = integrity.without_expected(SOURCE_WITH_CHECKS)
+    text = cut.without_expected(SOURCE_WITH_CHECKS)
 
-    calls = [n for n in ast.walk(ast.parse(cut)) if isinstance(n, ast.Call)]
-    checks_left = [c for c in calls if integrity._check_name(c) in integrity.CHECKS]
+    calls = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call)]
+    checks_left = [c for c in calls if cut._check_name(c) in cut.CHECKS]
     assert len(checks_left) == 3
     assert all(len(c.args) == 2 and not c.keywords for c in checks_left)
-    assert "0.25" not in cut and "0.125" not in cut and "_a * 2" not in cut and "_saved" not in cut
-    assert cut.count("\n") == SOURCE_WITH_CHECKS.count("\n")
-    assert cut.splitlines()[-1] == 'print("done")'
+    assert (
+        "0.25" not in text and "0.125" not in text and "_a * 2" not in text and "_saved" not in text
+    )
+    assert text.count("\n") == SOURCE_WITH_CHECKS.count("\n")
+    assert text.splitlines()[-1] == 'print("done")'
 
 
 def test_without_expected_refuses_a_check_called_with_keywords_only():
     with pytest.raises(ValueError, match=r"line 1: a check must be called as check_int\(name"):
-        integrity.without_expected('check_int(name="n", actual=n, expected=3)\n')
+        cut.without_expected('check_int(name="n", actual=n, expected=3)\n')
 
 
 def test_every_test_cell_of_the_course_keeps_only_name_and_actual_in_the_students_run():
@@ -392,14 +433,14 @@ def test_every_test_cell_of_the_course_keeps_only_name_and_actual_in_the_student
             text = "".join(cell["source"])
             if cell["cell_type"] != "code" or "check_" not in text:
                 continue
-            cut = ast.parse(integrity.without_expected(text))
-            for node in ast.walk(cut):
-                if isinstance(node, ast.Call) and integrity._check_name(node) in integrity.CHECKS:
+            tree = ast.parse(cut.without_expected(text))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and cut._check_name(node) in cut.CHECKS:
                     assert len(node.args) == 2 and not node.keywords, (source.name, node.lineno)
 
 
 def test_scan_flags_answer_code_that_rebinds_the_checks():
-    flags = integrity.scan(["check_array = lambda *a: None\nglobals()['check_int'] = print\n"])
+    flags = scan.scan(["check_array = lambda *a: None\nglobals()['check_int'] = print\n"])
     assert "rebinds the check helper check_array" in flags
     assert "touches the namespace with globals()" in flags
 

@@ -310,7 +310,8 @@ def test_without_bubblewrap_the_fallback_grades_and_warns(tmp_path):
     summary = grader.run()
     rows = read_rows(tmp_path / "out")
     assert summary["graded"] == 2 and rows["ok"]["total"] == "10" and rows["half"]["total"] == "5"
-    assert any("without file-system or network isolation" in w for w in grader.warnings)
+    assert any("WITHOUT file-system or network isolation" in w for w in grader.warnings)
+    assert {row["sandbox"] for row in rows.values()} == {"none"}
     assert not list((tmp_path / "out" / ".grader" / "tmp").iterdir())
 
 
@@ -326,7 +327,36 @@ def test_the_command_line_says_when_it_grades_without_the_sandbox(tmp_path):
     )
 
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "coursekit grade: warning: bubblewrap is not in use" in done.stderr
+    assert "coursekit grade: warning: --sandbox none: submissions ran WITHOUT" in done.stderr
+    assert read_rows(tmp_path / "out")["ok"]["sandbox"] == "none"
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "NONE: ran without isolation" in report and "WITHOUT file-system" in report
+
+
+@pytest.mark.parametrize("bwrap", ["missing", "broken"])
+def test_without_a_working_bubblewrap_grading_stops_and_names_the_fix(tmp_path, bwrap):
+    course_dir = course.make_course(tmp_path / "course")
+    course.write(tmp_path / "subs" / "ok" / "toy.ipynb", course.notebook())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if bwrap == "broken":  # on PATH, but its self-test cannot create namespaces
+        (bin_dir / "bwrap").write_text(
+            "#!/bin/sh\necho 'No permissions to create namespace' >&2\nexit 1\n"
+        )
+        (bin_dir / "bwrap").chmod(0o755)
+    env = dict(os.environ, PATH=str(bin_dir))
+
+    done = subprocess.run(
+        grade_command(course_dir, tmp_path / "subs", tmp_path / "out"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+    assert done.returncode == 1
+    assert "apt-get install bubblewrap" in done.stderr and "--sandbox none" in done.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()
 
 
 def test_nbgrader_generate_feedback_works_on_the_output_folder(klass):
@@ -347,3 +377,47 @@ def test_nbgrader_generate_feedback_works_on_the_output_folder(klass):
     # nbgrader's total includes the written answer, still to be graded by hand.
     assert re.search(rf"Score: {course.MAX_SCORE - 5:.1f} / \d", page)
     assert "Likely cause: forgot the bias" in page
+
+
+DETACH = """import os
+for _ in range(40):
+    if os.fork() == 0:  # a child that detaches itself: a new session, a parent that has gone
+        os.setsid()
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["{marker}", "600"])
+        os._exit(0)
+    os.wait()
+"""
+
+
+def _processes_named(marker):
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_nothing_a_submission_started_outlives_the_run(tmp_path):
+    marker = f"coursekit-straggler-{os.getpid()}"
+    course_dir = course.make_course(tmp_path / "course")
+    for i in range(40):
+        answers = {"count_params": DETACH.format(marker=marker)}
+        course.write(tmp_path / "subs" / f"s{i:02d}" / "toy.ipynb", course.notebook(answers))
+
+    done = subprocess.run(
+        grade_command(course_dir, tmp_path / "subs", tmp_path / "out"),  # --workers 2
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    left = _processes_named(marker)  # at once: the command has returned
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert left == []
+    for path in (tmp_path / "out" / "results").glob("*.json"):
+        run = json.loads(path.read_text())["notebooks"]["toy"]["run"]
+        assert run["stragglers"] >= 40 and run["left_running"] == 0, path.name
