@@ -185,6 +185,24 @@ def test_records_forged_from_an_answer_cell_count_for_nothing(graded):
     assert score(graded, "forge_records") == AFFINE + TANH
 
 
+def test_a_cell_ended_by_a_forged_done_stops_the_run_and_zeroes_the_notebook(graded):
+    assert score(graded, "forge_done") == 0
+    assert "scores zero: a forged message tried to end cell" in flags(graded, "forge_done")
+
+
+def test_records_written_by_a_child_process_zero_the_notebook(graded):
+    assert score(graded, "forked_writer") == 0
+    assert "came from a process the notebook started" in flags(graded, "forked_writer")
+
+
+def test_a_process_that_speaks_for_the_executor_learns_no_answer(graded):
+    # It read the cell's token from the executor's memory and answered every later cell
+    # itself: it passes only the visible test whose answer the release shows, as a function
+    # that returns 16 would; every test whose answer it did not know scores zero.
+    assert not passed(graded, "impersonate", "test_count_hidden")
+    assert score(graded, "impersonate") <= 1
+
+
 def test_the_hidden_tests_helpers_are_out_of_reach_of_the_students_functions(graded):
     assert not passed(graded, "borrow_test_helpers", "test_affine_hidden")
     assert score(graded, "borrow_test_helpers") == COUNT + TANH

@@ -109,20 +109,93 @@ def rig_checks(ctx):
     )
 
 
+RECORD_16 = (
+    "import json, os\n"
+    "_fd = int(os.environ['COURSEKIT_CHANNEL'])\n"
+    "_record = {'m': 'record', 'v': 1, 'kind': 'int', 'name': 'count_params(3, 4)',\n"
+    "           'actual': {'t': 'int', 'v': '16'}, 'cell': 'test_count'}\n"
+)
+"""Answer code that builds the record the visible count test would make of the right answer
+(16, which the released notebook shows), naming that test's cell, for the channel."""
+
+
 def forge_records(ctx):
-    """Writes, from an answer cell, the record that the visible count test would make of
-    the right answer (16, which the released notebook shows), naming that test's cell."""
+    """Writes, from an answer cell, the visible count test's record of the right answer."""
     return notebook(
         {
-            "count_params": (
-                "import os\n"
-                "import coursekit.checks as _checks\n"
-                "os.environ[_checks.CELL_ENV] = 'test_count'\n"
-                "_checks._write_record('int', 'count_params(3, 4)', 16)\n"
-                "def count_params(n_inputs, n_outputs):\n    return 0\n"
-            ),
+            "count_params": RECORD_16
+            + "os.write(_fd, (json.dumps(_record) + '\\n').encode())\n"
+            + "def count_params(n_inputs, n_outputs):\n    return 0\n",
         }
     )
+
+
+def forge_done(ctx):
+    """Ends its own cell early with a done written blind (guessed cell and token) on the
+    channel, then writes the next test's record of the right answer."""
+    return notebook(
+        {
+            "count_params": RECORD_16
+            + "for _cell in range(12):\n"
+            + "    _done = {'m': 'done', 'cell': _cell, 'token': '0' * 32, 'status': 'ok'}\n"
+            + "    os.write(_fd, (json.dumps(_done) + '\\n').encode())\n"
+            + "os.write(_fd, (json.dumps(_record) + '\\n').encode())\n"
+            + "def count_params(n_inputs, n_outputs):\n    return 0\n",
+        }
+    )
+
+
+def forked_writer(ctx):
+    """A child process that writes the right answer's record while the tests run."""
+    return notebook(
+        {
+            "count_params": RECORD_16
+            + "import time\n"
+            + "if os.fork() == 0:\n"
+            + "    for _ in range(40):\n"
+            + "        os.write(_fd, (json.dumps(_record) + '\\n').encode())\n"
+            + "        time.sleep(0.05)\n"
+            + "    os._exit(0)\n"
+            + "time.sleep(0.2)\n"
+            + "def count_params(n_inputs, n_outputs):\n    return 0\n",
+        }
+    )
+
+
+IMPERSONATE = """import json, os, sys
+
+def _impersonate(answers):
+    # The executor's frames hold its command stream and the running cell's command (token).
+    stream = command = None
+    frame = sys._getframe()
+    while frame is not None:
+        stream = frame.f_locals.get("commands", stream)
+        if isinstance(frame.f_locals.get("command"), dict):
+            command = frame.f_locals["command"]
+        frame = frame.f_back
+    fd = int(os.environ["COURSEKIT_CHANNEL"])
+    send = lambda m: os.write(fd, (json.dumps(m) + "\\n").encode())
+    send({"m": "done", "cell": command["cell"], "token": command["token"], "status": "ok"})
+    for line in stream:  # speak for the notebook to the end, with the answers it knows
+        command = json.loads(line)
+        if command.get("end"):
+            break
+        for name, value in answers.get(command["id"], []):
+            actual = {"t": "int", "v": str(value)}
+            send({"m": "record", "v": 1, "kind": "int", "name": name, "actual": actual})
+        send({"m": "done", "cell": command["cell"], "token": command["token"], "status": "ok"})
+    os._exit(0)
+
+_impersonate({"test_count": [("count_params(3, 4)", 16)],
+              "test_count_hidden": [("count_params(1, 1)", 1), ("count_params(7, 2)", 9)]})
+"""
+
+
+def impersonate(ctx):
+    """Reads the executor's memory for the cell's token and its command stream, and speaks
+    for the notebook to the end, with the right answers it knows in advance: the visible
+    count test's (shown in the release), and a guess for each hidden one."""
+    return notebook({"count_params": IMPERSONATE}, blank=True)
 
 
 def borrow_test_helpers(ctx):
@@ -433,6 +506,9 @@ CATALOGUE = {
     "rig_checks": rig_checks,
     "forge_records": forge_records,
     "borrow_test_helpers": borrow_test_helpers,
+    "forge_done": forge_done,
+    "forked_writer": forked_writer,
+    "impersonate": impersonate,
     "hide_errors": hide_errors,
     "edit_test": edit_test,
     "delete_test": delete_test,
