@@ -6,25 +6,31 @@ What a submission's process sees (with bubblewrap, the default):
   the Python installation and the virtual environment the grader runs from, read-only;
 - its own working directory ``/home/student``, a size-limited tmpfs holding read-only
   copies of the assignment's data files, and a private ``/tmp`` (tmpfs);
-- ``/opt/coursekit/kit``: a copy of coursekit in which the reference implementations are
-  stubs (see :func:`.kit.build_kit`), and the cell executor;
+- ``/opt/coursekit/kit``: a copy of coursekit in which the reference implementations and
+  the trusted expectations are stubs (see :func:`.kit.build_kit`), and the cell executor;
+- one Unix socket to the grader (its descriptor in ``COURSEKIT_CHANNEL``) and its stdin:
+  the channel of :mod:`coursekit.protocol`, whose docstring says what the grader trusts
+  of it and why (the kernel names the writer of every message; a cell ends only with its
+  one-time token);
 - no network (``--unshare-net``: a loopback device only), its own PID, IPC and UTS
   namespaces, user ``nobody`` in a new user namespace with no capabilities, a new session
   (no terminal), and it dies with the grader (``--die-with-parent``).
 
 Nothing else is mounted: not the course (``solutions/``, the gradebook, ``coursekit``'s
 source), not the submissions, not the grader's output. Paths of those that happen to lie
-inside a mounted system folder are hidden with an empty tmpfs.
+inside a mounted system folder are hidden with an empty tmpfs, and so are the libraries
+an assignment forbids with "zero" (see :class:`.assignment.NotebookSpec`).
 
 Limits: the executor lowers its own rlimits before any student code runs: address space
 (``--memory``), CPU seconds, processes, file size, open files, no core dumps. Where
 cgroup v1 memory and pids controllers are writable (root on most Linux machines with
 cgroup v1), each submission also gets its own cgroup that caps the memory of all its
-processes together (tmpfs included) and their number, and the grader kills every process
-in it at the end. The wall-clock limits (per cell and per notebook) are enforced by the
-grader outside the sandbox.
+processes together (tmpfs included) and their number. The wall-clock limits (per cell and
+per notebook) are enforced by the grader outside the sandbox, which also kills, between
+cells and at the end, every process the notebook started (:mod:`.processes`).
 
-Fallback without bubblewrap (``--sandbox none`` or bwrap missing): the executor runs as
+Without bubblewrap (only with an explicit ``--sandbox none``; a missing or broken
+bubblewrap stops the grading, see :mod:`.prepare`): the executor runs as
 a plain child process with the same rlimits, a fresh private temporary working directory,
 a clean environment and the stubbed coursekit first on ``sys.path``. This does NOT protect
 the file system (the process can read and write whatever the grader's user can, including
