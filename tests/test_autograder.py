@@ -529,3 +529,26 @@ def test_solution_notebooks_run_clean_under_nbval(tmp_path):
         ],
         cwd=tmp_path,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_nbgrader_and_the_class_grader_give_the_same_points_cell_by_cell(course, assignment):
+    """The notebooks nbgrader graded (solution, blank, every pack of wrong answers), graded
+    again by `coursekit grade` in its sandbox: the same points in every test cell."""
+    result = graded(course, assignment)
+    out = course / "classgrader" / assignment
+    run(
+        [sys.executable, "-m", "coursekit", "grade", assignment, str(course / "submitted")]
+        + ["--out", str(out), "--course", str(ROOT), "--workers", "2", "--quiet"],
+        cwd=course,
+    )
+    with open(out / "grades.csv", newline="") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    differences = {
+        (student, cell): (nbgrader_points, rows[student][cell])
+        for student, cells in result.scores.items()
+        for cell, (nbgrader_points, _) in cells.items()
+        if float(rows[student][cell] or 0) != nbgrader_points
+    }
+    assert not differences, f"(student, cell): (nbgrader, coursekit grade) {differences}"
