@@ -14,6 +14,10 @@ from . import tolerance
 
 class Mistake(StrEnum):
     MISSING_BIAS = "missing bias: b_h was never added to a_t"
+    BIAS_TWICE = (
+        "bias added twice: b_h enters a_t once (PyTorch's b_ih and b_hh are one b_h split "
+        "in two)"
+    )
     BIAS_AFTER_ACTIVATION = (
         "bias added after the activation: f(x_t W_xh + h_prev W_hh) + b_h instead of "
         "f(x_t W_xh + h_prev W_hh + b_h)"
@@ -71,6 +75,7 @@ def cell_forward(x_t, h_prev, params, activation="tanh"):
     a = x_t @ W_xh + h_prev @ W_hh + b
     mistakes = {
         Mistake.MISSING_BIAS: f(a - b),
+        Mistake.BIAS_TWICE: f(a + b),
         Mistake.BIAS_AFTER_ACTIVATION: f(a - b) + b,
         Mistake.TRANSPOSED_W_HH: f(x_t @ W_xh + h_prev @ W_hh.T + b),
         Mistake.PREVIOUS_STATE_IGNORED: f(x_t @ W_xh + b),
