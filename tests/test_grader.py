@@ -244,6 +244,13 @@ def test_a_test_cell_passes_only_when_every_reference_check_passes(toy):
     assert (half.points, half.status) == (0, "failed") and "15" in half.message
 
 
+def test_a_cell_that_passed_but_wrote_to_stderr_scores_zero_as_in_nbgrader(toy):
+    cell = toy.notebooks[0].tests[0]
+    ran = CellRun(index=0, id=cell.key, status=CellStatus.OK, stderr="RuntimeWarning: overflow")
+    q = compare.score_cell(cell, [_ref("a", 2)], [_rec("a", 2)], ran, None)
+    assert (q.points, q.status) == (0, "error") and "RuntimeWarning: overflow" in q.message
+
+
 def test_a_missing_record_scores_zero_with_the_cells_error(toy):
     cell = toy.notebooks[0].tests[0]
     ran = CellRun(

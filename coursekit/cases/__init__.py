@@ -21,3 +21,12 @@ def params(rng, shapes, scale, dtype=np.float64):
         k: normal(rng, s, scale[k] if isinstance(scale, dict) else scale, dtype)
         for k, s in shapes.items()
     }
+
+
+def copied(value):
+    """A deep copy of arrays and of dicts, tuples and lists of them, to compare inputs with."""
+    if isinstance(value, dict):
+        return {k: copied(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(copied(v) for v in value)
+    return value.copy() if isinstance(value, np.ndarray) else value

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from . import normal, params
+from . import copied, normal, params
+
+__all__ = ["BY_HAND", "cell", "copied", "output"]
 
 BY_HAND = {
     "x": np.array([[[1.0, 2.0], [0.0, 1.0]]]),

@@ -34,12 +34,3 @@ def tolerance(*arrays):
         dtypes += [np.asarray(v).dtype for v in values if np.asarray(v).dtype.kind == "f"]
     lowest = min(dtypes, key=lambda d: d.itemsize, default=np.dtype(np.float64))
     return TOLERANCE.get(lowest, TOLERANCE[np.dtype(np.float32)])
-
-
-def copied(value):
-    """A deep copy of arrays and of dicts, tuples and lists of them (inputs kept as given)."""
-    if isinstance(value, dict):
-        return {k: copied(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(copied(v) for v in value)
-    return value.copy() if isinstance(value, np.ndarray) else value

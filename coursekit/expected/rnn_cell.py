@@ -15,8 +15,7 @@ from . import tolerance
 class Mistake(StrEnum):
     MISSING_BIAS = "missing bias: b_h was never added to a_t"
     BIAS_TWICE = (
-        "bias added twice: b_h enters a_t once (PyTorch's b_ih and b_hh are one b_h split "
-        "in two)"
+        "bias added twice: b_h enters a_t once (PyTorch's b_ih and b_hh are one b_h split in two)"
     )
     BIAS_AFTER_ACTIVATION = (
         "bias added after the activation: f(x_t W_xh + h_prev W_hh) + b_h instead of "

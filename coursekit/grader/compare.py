@@ -64,6 +64,10 @@ _UNEXPECTED = (
     "the cell recorded a check of {got!r} where the test checks {ref!r}: a check made by "
     "your own code (or a forged record) does not count, and the cell earns nothing"
 )
+_STDERR = (
+    "the cell wrote to stderr, which nbgrader counts as a failure (a warning from your "
+    "code, for example): {first}"
+)
 _VERDICTS = {CellStatus.OK: Verdict.FAILED, CellStatus.ERROR: Verdict.ERROR}
 
 
@@ -92,7 +96,18 @@ def _why(run_cell, run_reason, name):
 
 
 def score_cell(cell, references, student, run_cell, run_reason):
-    """Score one test cell; ``references`` and ``student`` are that cell's decoded records."""
+    """Score one test cell; ``references`` and ``student`` are that cell's decoded records.
+
+    As in nbgrader, a cell that passes but wrote to stderr (a warning, say) earns nothing.
+    """
+    question = _score_records(cell, references, student, run_cell, run_reason)
+    if question.status == Verdict.PASSED and run_cell.stderr.strip():
+        first = run_cell.stderr.strip().splitlines()[0][:300]
+        return Question(cell.key, 0.0, cell.points, Verdict.ERROR, _STDERR.format(first=first))
+    return question
+
+
+def _score_records(cell, references, student, run_cell, run_reason):
     ran = run_cell is not None and run_cell.status == CellStatus.OK
     zero = Question(cell.key, 0.0, cell.points, _verdict(run_cell), "")
     if not references:

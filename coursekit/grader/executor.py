@@ -27,6 +27,7 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 
 from coursekit import protocol
 
@@ -312,6 +313,9 @@ def main():
         raise CellTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
+    # The warnings a Jupyter kernel shows: Python's defaults, and deprecations from the
+    # notebook's own code (IPython's filter), so that stderr is what nbgrader would see.
+    warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
     sys.argv = ["notebook"]
     Executor(send).run(commands)
     sys.stdout.flush()

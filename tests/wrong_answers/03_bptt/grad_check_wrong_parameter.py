@@ -1,4 +1,5 @@
 # grade_id: grad_check
+# message: compared with the gradient of another parameter
 # The numeric gradient of each parameter compared with the analytic gradient of W_xh.
 import numpy as np
 
