@@ -19,6 +19,11 @@ run time) for ``--workers 1``.
     python benchmarks/grading_speed.py                      # the toy assignment, 20 copies
     python benchmarks/grading_speed.py --students 40
     python benchmarks/grading_speed.py --course . --assignment 01_rnn_cell
+    python benchmarks/grading_speed.py --course . --assignment 03_bptt --baseline 8d07e30
+
+With ``--baseline REV`` the same measurement is also made, in the same run and alternating
+with this checkout, with the grader *and the assignment* of commit REV (a temporary git
+worktree): before and after a change to the grader or to the tests, side by side.
 
 With ``--course``/``--assignment`` the submissions are copies of the assignment's solutions
 notebook (half of them with one answer cell blanked). Without them the toy assignment of
@@ -47,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--course", type=Path, help="a course folder (default: the toy course)")
     p.add_argument("--assignment", default="toy", help="assignment name (default toy)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    p.add_argument("--baseline", metavar="REV", help="also time the grader and tests of REV")
+    p.add_argument("--no-nbgrader", action="store_true", help="skip stock nbgrader")
     p.add_argument(
         "--no-self-check",
         action="store_true",
@@ -55,9 +62,11 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def env():
+def env(code=None):
+    """The environment of a command; ``code``: a checkout whose coursekit to import."""
     bindir = str(Path(sys.executable).parent)
-    return dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+    extra = {"PYTHONPATH": str(code)} if code else {}
+    return dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""), **extra)
 
 
 def make_course(scratch, course, assignment):
@@ -139,7 +148,7 @@ def stock_nbgrader(course, assignment, submissions):
     return seconds, graded
 
 
-def coursekit_grade(course, assignment, submissions, out, workers, extra=()):
+def coursekit_grade(course, assignment, submissions, out, workers, extra=(), code=None):
     command = [
         sys.executable,
         "-m",
@@ -159,7 +168,7 @@ def coursekit_grade(course, assignment, submissions, out, workers, extra=()):
         *extra,
     ]
     t0 = time.perf_counter()
-    done = subprocess.run(command, env=env(), capture_output=True, text=True, cwd=course.parent)
+    done = subprocess.run(command, env=env(code), capture_output=True, text=True, cwd=course.parent)
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         sys.exit(f"coursekit grade failed:\n{done.stderr[-3000:]}")
@@ -167,50 +176,100 @@ def coursekit_grade(course, assignment, submissions, out, workers, extra=()):
     return seconds, results, done.stdout.strip().splitlines()[0]
 
 
+def overhead(n, seconds, results):
+    """Print coursekit's per-notebook overhead beyond the notebooks' own cell time."""
+    cells = [r["cell_seconds"] for r in results if r["status"] == "graded"]
+    inside = [r["runtime"] - r["cell_seconds"] for r in results if r["status"] == "graded"]
+    per_sub = [r.get("grading_seconds", 0.0) - r["cell_seconds"] for r in results]
+    mean_cells = statistics.mean(cells)
+    print("\ncoursekit per-notebook overhead beyond the notebook's own cell time (workers 1):")
+    print(f"  mean cell time per notebook           {mean_cells:6.3f} s")
+    print(
+        f"  sandbox + interpreter + protocol      {statistics.mean(inside):6.3f} s "
+        f"(median {statistics.median(inside):.3f})"
+    )
+    print(f"  whole per-submission grading step     {statistics.mean(per_sub):6.3f} s")
+    print(
+        f"  end to end: wall / n - cell time      {seconds / n - mean_cells:6.3f} s "
+        "(includes the one-off reference run, self-checks and report)"
+    )
+
+
+def baseline_checkout(rev, scratch):
+    """A git worktree of ``rev`` in ``scratch``; its coursekit and its course."""
+    target = scratch / "baseline"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(target), rev],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+def prepared(scratch, name, course, assignment, n):
+    """(scratch course, submissions) made from ``course``'s assignment."""
+    folder = scratch / name
+    folder.mkdir()
+    copy = make_course(folder, course, assignment)
+    submissions = folder / "submissions"
+    make_submissions(copy, assignment, submissions, n)
+    return copy, submissions
+
+
 def main(argv=None):
     args = parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="grading-speed-"))
+    worktree = None
     try:
-        course = make_course(scratch, args.course, args.assignment)
-        submissions = scratch / "submissions"
-        make_submissions(course, args.assignment, submissions, args.students)
         n = args.students
-        print(f"{n} submissions of {args.assignment}; {os.cpu_count()} CPU cores visible")
-        stock_s, stock_n = stock_nbgrader(course, args.assignment, submissions)
-        rows = [("nbgrader autograde (sequential)", stock_s, None)]
-        runs = {}
-        for workers in (1, 2):
-            out = scratch / f"out-w{workers}"
-            extra = ["--no-self-check"] if args.no_self_check else []
-            seconds, results, summary = coursekit_grade(
-                course, args.assignment, submissions, out, workers, extra
+        setups = {
+            "this checkout": (*prepared(scratch, "now", args.course, args.assignment, n), None)
+        }
+        if args.baseline:
+            worktree = baseline_checkout(args.baseline, scratch)
+            course = worktree if args.course else None
+            setups[f"baseline {args.baseline}"] = (
+                *prepared(scratch, "before", course, args.assignment, n),
+                worktree,
             )
-            runs[workers] = (seconds, results, summary)
-            rows.append((f"coursekit grade --workers {workers}", seconds, results))
-        print(f"\n{'command':<34} {'wall s':>8} {'subs/min':>9} {'vs stock':>9}")
-        stock_rate = n / stock_s * 60
-        for label, seconds, _ in rows:
+        print(f"{n} submissions of {args.assignment}; {os.cpu_count()} CPU cores visible")
+        rows, runs = [], {}
+        if not args.no_nbgrader:
+            course, submissions, _ = setups["this checkout"]
+            stock_s, stock_n = stock_nbgrader(course, args.assignment, submissions)
+            rows.append(("nbgrader autograde (sequential)", stock_s))
+            print(f"(nbgrader autograded {stock_n} of {n})")
+        extra = ["--no-self-check"] if args.no_self_check else []
+        for workers in (1, 2):
+            for label, (course, submissions, code) in setups.items():
+                out = course.parent / f"out-w{workers}"
+                seconds, results, summary = coursekit_grade(
+                    course, args.assignment, submissions, out, workers, extra, code
+                )
+                runs[label, workers] = (seconds, results, summary)
+                rows.append((f"coursekit grade --workers {workers} ({label})", seconds))
+        base = rows[0][1] if not args.no_nbgrader else None
+        print(f"\n{'command':<52} {'wall s':>8} {'subs/min':>9} {'vs stock':>9}")
+        for label, seconds in rows:
             rate = n / seconds * 60
-            print(f"{label:<34} {seconds:8.1f} {rate:9.1f} {rate / stock_rate:8.2f}x")
-        print(f"(nbgrader autograded {stock_n} of {n})")
-        seconds, results, summary = runs[1]
-        cells = [r["cell_seconds"] for r in results if r["status"] == "graded"]
-        inside = [r["runtime"] - r["cell_seconds"] for r in results if r["status"] == "graded"]
-        per_sub = [r.get("grading_seconds", 0.0) - r["cell_seconds"] for r in results]
-        mean_cells = statistics.mean(cells)
-        print("\ncoursekit per-notebook overhead beyond the notebook's own cell time (workers 1):")
-        print(f"  mean cell time per notebook           {mean_cells:6.3f} s")
-        print(
-            f"  sandbox + interpreter + protocol      {statistics.mean(inside):6.3f} s "
-            f"(median {statistics.median(inside):.3f})"
-        )
-        print(f"  whole per-submission grading step     {statistics.mean(per_sub):6.3f} s")
-        print(
-            f"  end to end: wall / n - cell time      {seconds / n - mean_cells:6.3f} s "
-            "(includes the one-off reference run, self-checks and report)"
-        )
-        print(f"\ncoursekit summary (--workers 2): {runs[2][2]}")
+            ratio = f"{(base / seconds):8.2f}x" if base else ""
+            print(f"{label:<52} {seconds:8.1f} {rate:9.1f} {ratio:>9}")
+        if args.baseline:
+            for workers in (1, 2):
+                now = runs["this checkout", workers][0]
+                before = runs[f"baseline {args.baseline}", workers][0]
+                print(
+                    f"--workers {workers}: this checkout takes {now / before:.2f} x "
+                    "the baseline's time"
+                )
+        overhead(n, *runs["this checkout", 1][:2])
+        print(f"\ncoursekit summary (--workers 2): {runs['this checkout', 2][2]}")
     finally:
+        if worktree is not None:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
+                capture_output=True,
+            )
         if args.keep:
             print(f"scratch folder kept: {scratch}")
         else:
