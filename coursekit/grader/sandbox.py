@@ -199,7 +199,7 @@ class Cgroup:
             return False
 
     def kill_all(self):
-        for _ in range(50):
+        for _ in range(500):
             pids = self.members()
             if not pids:
                 return
@@ -208,19 +208,19 @@ class Cgroup:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-            time.sleep(0.02)
+            time.sleep(0.002)
 
     def remove(self):
         self.kill_all()
         for d in self.dirs.values():
-            for _ in range(50):
+            for _ in range(500):
                 try:
                     d.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError:
-                    time.sleep(0.02)
+                    time.sleep(0.002)
 
 
 @dataclass

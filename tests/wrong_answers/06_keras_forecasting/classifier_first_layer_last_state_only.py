@@ -1,5 +1,5 @@
 # grade_id: StackedRNNClassifier
-# message: expected ndim=3
+# message: return_sequences=True forgotten when stacking
 # The first layer returns only its last state, so the second layer has no sequence to read (an error).
 import keras
 

@@ -1,5 +1,5 @@
 # grade_id: experiment
-# message: lstm_model's predictions for the held-out sequences
+# message: lstm_model's predictions for the 200 held-out sequences (compared with their targets
 # The LSTM trained for 300 steps only: it has not learned the task yet.
 import torch
 

@@ -1,5 +1,5 @@
 # grade_id: experiment
-# message: trained again here
+# message: lr left at train's default 5e-3
 # The plain RNN trained with train's default lr = 5e-3 instead of the budget's lr = 1e-2.
 import torch
 

@@ -1,5 +1,5 @@
 # grade_id: experiment
-# message: trained again here
+# message: torch.manual_seed(0) missing before creating rnn_model
 # No torch.manual_seed(0) before the plain RNN: it starts from other weights than the task's.
 import torch
 

@@ -1,5 +1,5 @@
 # grade_id: train
-# message: clipped after the update
+# message: the step used unclipped gradients
 import numpy as np
 import torch
 from torch import nn
