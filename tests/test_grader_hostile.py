@@ -305,9 +305,12 @@ def test_files_outside_the_working_copy_and_the_network_are_denied(graded):
 
 
 # 9. output
-def test_huge_output_is_truncated_and_warnings_cost_nothing(graded):
+def test_huge_output_is_truncated_and_a_warning_costs_only_the_test_cell_it_shows_in(graded):
+    # As in nbgrader: a test cell that writes to stderr earns nothing. The warning from the
+    # answer cell costs nothing; the one from affine shows once, in the first test that calls it.
     result = graded["results"]["noisy"]
-    assert result["score"] == FULL
+    assert result["score"] == FULL - 2
+    assert "wrote to stderr" in result["questions"]["test_affine"]["message"]
     stored = json.dumps(result)
     assert len(stored) < 500_000
     assert "more characters of output not shown" in stored

@@ -92,3 +92,40 @@ def test_ci_exits_with_the_status_of_the_readme_test_command(tmp_path, test_file
     )
 
     assert done.returncode == status, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def grader_functions():
+    """(module, qualified name, lines, public, docstring) of every function of the grader."""
+    import ast
+
+    found = []
+
+    def visit(node, path, prefix, public):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef):
+                name = prefix + child.name
+                lines = child.end_lineno - child.lineno + 1
+                shown = public and not child.name.startswith("_")
+                found.append((path.name, name, lines, shown, ast.get_docstring(child)))
+                visit(child, path, name + ".", False)  # nested functions are not public
+            elif isinstance(child, ast.ClassDef):
+                visit(
+                    child,
+                    path,
+                    prefix + child.name + ".",
+                    public and not child.name.startswith("_"),
+                )
+
+    for path in sorted((ROOT / "coursekit" / "grader").glob("*.py")):
+        visit(ast.parse(path.read_text()), path, "", True)
+    return found
+
+
+def test_no_function_of_the_grader_runs_over_60_lines():
+    long = [(m, f, n) for m, f, n, _, _ in grader_functions() if n > 60]
+    assert not long
+
+
+def test_every_public_function_of_the_grader_has_a_docstring():
+    missing = [(m, f) for m, f, _, public, doc in grader_functions() if public and not doc]
+    assert not missing

@@ -60,14 +60,17 @@ class NotebookSpec:
 
     @property
     def tests(self):
+        """The autograded test cells, in order."""
         return [c for c in self.cells if c.role == TEST]
 
     @property
     def manual(self):
+        """The cells graded by hand, in order."""
         return [c for c in self.cells if c.role == MANUAL]
 
     @property
     def max_score(self):
+        """The autograded points of the notebook."""
         return sum(c.points for c in self.tests)
 
 
@@ -83,6 +86,7 @@ class Assignment:
 
     @property
     def max_score(self):
+        """The autograded points of every notebook together."""
         return sum(nb.max_score for nb in self.notebooks)
 
     def questions(self):
@@ -90,6 +94,7 @@ class Assignment:
         return [(nb, cell) for nb in self.notebooks for cell in nb.tests]
 
     def column(self, nb, cell):
+        """The grades.csv column of test cell ``cell`` of notebook ``nb``."""
         return cell.key if len(self.notebooks) == 1 else f"{nb.name}:{cell.key}"
 
 
@@ -138,6 +143,7 @@ def cell_text(cell):
 
 
 def nbgrader_meta(cell):
+    """A cell's nbgrader metadata (an empty dict when it has none or it is malformed)."""
     meta = cell.get("metadata") if isinstance(cell, dict) else None
     meta = meta.get("nbgrader") if isinstance(meta, dict) else None
     return meta if isinstance(meta, dict) else {}
@@ -178,14 +184,39 @@ def _role(meta, cell_type):
     return LOCKED
 
 
+def _released_cells(release_path):
+    """grade_id -> (source, cell id) of the release notebook's cells (empty without one)."""
+    if release_path is None or not Path(release_path).exists():
+        return {}
+    cells = read_json_notebook(release_path)["cells"]
+    return {
+        nbgrader_meta(c)["grade_id"]: (cell_text(c), c.get("id"))
+        for c in cells
+        if nbgrader_meta(c).get("grade_id")
+    }
+
+
 def load_notebook_spec(source_path, release_path=None):
+    """Read one source notebook (and its release, for the blanks).
+
+    Parameters
+    ----------
+    source_path : path
+        ``solutions/<assignment>/<notebook>.ipynb``.
+    release_path : path, optional
+        The same notebook in ``exercises/``: what students were given.
+
+    Returns
+    -------
+    NotebookSpec
+
+    Raises
+    ------
+    AssignmentError
+        For a grade_id used twice, a bad rule on libraries, or no autograded test cell.
+    """
     data = read_json_notebook(source_path)
-    release = {}
-    if release_path is not None and Path(release_path).exists():
-        for cell in read_json_notebook(release_path)["cells"]:
-            gid = nbgrader_meta(cell).get("grade_id")
-            if gid:
-                release[gid] = (cell_text(cell), cell.get("id"))
+    release = _released_cells(release_path)
     rule = data.get("metadata", {}).get("coursekit", {})
     spec = NotebookSpec(
         name=Path(source_path).stem,

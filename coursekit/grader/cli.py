@@ -49,6 +49,7 @@ coursekit/grader/sandbox.py.
 
 
 def find_course(start):
+    """The folder holding nbgrader_config.py, from ``start`` upwards (else ``start``)."""
     start = Path(start).resolve()
     for folder in (start, *start.parents):
         if (folder / "nbgrader_config.py").exists():
@@ -66,6 +67,7 @@ def parse_timeout(text):
 
 
 def build_parser():
+    """The argument parser of ``coursekit`` and its ``grade`` command."""
     parser = argparse.ArgumentParser(prog="coursekit", description="Tools for the RNN course.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser(
@@ -127,6 +129,7 @@ def _interrupt(signum, frame):
 
 
 def main(argv=None):
+    """Run ``coursekit grade`` with ``argv``; return the exit status (0, 1 or 130)."""
     args = build_parser().parse_args(argv)
     cell_timeout, notebook_timeout = args.timeout
     notebook_timeout = args.notebook_timeout or notebook_timeout or max(600.0, cell_timeout)

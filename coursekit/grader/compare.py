@@ -40,6 +40,7 @@ class Question:
     message: str = ""
 
     def to_dict(self):
+        """The question as plain data (for results/<student>.json)."""
         return asdict(self)
 
 

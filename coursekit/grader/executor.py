@@ -48,6 +48,7 @@ class BoundedStream:
         self.parts, self.kept, self.dropped = [], 0, 0
 
     def write(self, text):
+        """Keep what fits within the limit; count the rest."""
         text = str(text)
         room = self.limit - self.kept
         if room > 0:
@@ -57,23 +58,29 @@ class BoundedStream:
         return len(text)
 
     def writelines(self, lines):
+        """Write every line."""
         for line in lines:
             self.write(line)
 
     def flush(self):
+        """Nothing to flush: the text is kept in memory."""
         pass
 
     def isatty(self):
+        """Not a terminal."""
         return False
 
     def fileno(self):
+        """No file descriptor: raises OSError, as io streams without one do."""
         raise OSError("no file descriptor for a captured stream")
 
     @property
     def encoding(self):
+        """UTF-8."""
         return "utf-8"
 
     def value(self):
+        """The text kept, with a line saying how much more there was."""
         text = "".join(self.parts)
         if self.dropped:
             text += f"\n[... {self.dropped} more characters of {self.name} not shown]"
@@ -87,18 +94,23 @@ class Shell:
         self.user_ns = namespace
 
     def run_line_magic(self, *args, **kwargs):
+        """A no-op: magics do not run while grading."""
         return None
 
     def run_cell_magic(self, *args, **kwargs):
+        """A no-op: magics do not run while grading."""
         return None
 
     def set_custom_exc(self, *args, **kwargs):
+        """A no-op: errors are reported, whatever the notebook asks."""
         return None
 
     def showtraceback(self, *args, **kwargs):
+        """A no-op: errors are reported by the executor."""
         return None
 
     def system(self, *args, **kwargs):
+        """A no-op: shell commands do not run while grading."""
         return None
 
 
@@ -109,6 +121,7 @@ def display(*objects, **kwargs):
 
 
 def short_repr(obj):
+    """``repr(obj)``, cut to RESULT_LIMIT characters, whatever ``__repr__`` does."""
     try:
         text = repr(obj)
     except BaseException as err:  # a hostile or broken __repr__
@@ -196,6 +209,7 @@ def forget_editable_finders():
 
 
 def format_error(err):
+    """The traceback of ``err`` without the executor's own frames, cut to size."""
     try:
         lines = traceback.format_exception(type(err), err, err.__traceback__)
         # Drop the executor's own frames: students see their cell first.
@@ -206,6 +220,7 @@ def format_error(err):
 
 
 def safe_str(err):
+    """``str(err)``, cut to size, whatever ``__str__`` does."""
     try:
         return str(err)[:TRACEBACK_LIMIT]
     except BaseException:
@@ -256,6 +271,7 @@ class Executor:
                 break
 
     def run_one(self, command):
+        """Run one cell command; send its ``done`` with the cell's token; return the status."""
         index, source = command["cell"], command["source"]
         out, err = BoundedStream(CELL_OUTPUT_LIMIT, "output"), BoundedStream(10_000, "errors")
         real = sys.stdout, sys.stderr
@@ -296,6 +312,7 @@ class Executor:
 
 
 def main():
+    """Set the limits and the channel up, then run the cells the grader sends."""
     apply_limits(json.loads(os.environ.pop("COURSEKIT_LIMITS", "{}")))
     fd = int(os.environ[protocol.CHANNEL_ENV])
     commands = os.fdopen(os.dup(0), "rb")

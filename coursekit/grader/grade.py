@@ -71,6 +71,7 @@ class Progress:
         self.last_tenth = -1
 
     def step(self, label=""):
+        """Count one submission done and redraw the bar."""
         with self.lock:
             self.done += 1
             if not self.enabled or self.total == 0:
@@ -111,6 +112,7 @@ class Grader:
 
     @property
     def sandbox(self):
+        """The sandbox the students run in (None before :meth:`prepare`)."""
         return self.prepared.sandbox if self.prepared else None
 
     def _check_output_folder(self):
@@ -121,6 +123,7 @@ class Grader:
             raise GradingError("the output folder must not be inside solutions/")
 
     def log(self, message):
+        """Write ``message`` to grading.log (and echo it, if asked to)."""
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         with self._log_lock:
             self.log_file.write(f"{stamp} {message}\n")
@@ -165,6 +168,7 @@ class Grader:
             prepare.judge_self_check(problems, self.warnings)
 
     def settings_hash(self):
+        """A hash of what decides a grade besides the submission (grader, tests, limits)."""
         limits = asdict(self.options.limits)
         mode = self.prepared.mode if self.prepared else self.options.sandbox
         text = json.dumps(
@@ -173,6 +177,7 @@ class Grader:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def input_hash(self, sub):
+        """A hash of a submission's files and the settings: its result is reused while it holds."""
         digest = hashlib.sha256(self.settings_hash().encode())
         for name, path in sorted(sub.files.items()):
             digest.update(name.encode())

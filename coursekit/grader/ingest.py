@@ -61,6 +61,7 @@ class Budget:
 
 
 def is_archive(name):
+    """Whether ``name`` is a zip or tar archive, by its extension."""
     return str(name).lower().endswith(ARCHIVES)
 
 
@@ -253,25 +254,14 @@ def _assign(sub, files, expected):
         sub.notes.append(f"missing notebook(s): {', '.join(m + '.ipynb' for m in missing)}")
 
 
-def collect(source, expected, work, max_bytes=512 * 2**20, log=print):
-    """All submissions in ``source`` for the notebooks named in ``expected``.
-
-    ``work`` is a folder inside the output folder where archives are unpacked. Returns
-    :class:`Submission` objects sorted by student.
-    """
-    source, work = Path(source), Path(work)
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    budget = Budget(bytes_left=max_bytes)
-    top_problems = []
+def _export_root(source, work, budget, problems):
+    """The folder that holds the students' entries: the export, unpacked if need be."""
     if source.is_file():
+        root = work / "export"
         if is_archive(source.name):
-            root = work / "export"
-            if not extract(source, root, budget, top_problems):
-                raise IngestError("; ".join(top_problems))
+            if not extract(source, root, budget, problems):
+                raise IngestError("; ".join(problems))
         elif source.name.lower().endswith(".ipynb"):
-            root = work / "export"
             (root / safe_name(source.stem)).mkdir(parents=True)
             shutil.copy2(source, root / safe_name(source.stem) / source.name)
         else:
@@ -288,8 +278,83 @@ def collect(source, expected, work, max_bytes=512 * 2**20, log=print):
                 root = entries[0]
                 continue
         break
+    return root
+
+
+def _unpacked(entry, inner, budget, problems):
+    """The files of an archive entry, unpacked into ``inner``."""
+    if extract(entry, inner, budget, problems):
+        return _files_below(inner, inner, budget, problems, 1)
+    return []
+
+
+def _entry(entry, unpack, budget, problems):
+    """(student, LMS id, files) of one entry of the export; None for an entry to skip
+    (Moodle's online text), False for one that is not a submission."""
+    canvas, moodle = CANVAS.match(entry.name), MOODLE.match(entry.name)
+    if entry.is_file() and canvas:
+        student, uid = canvas.group("name"), canvas.group("uid")
+        if not is_archive(canvas.group("file")):
+            return student, uid, [entry]
+        inner = unpack / f"{safe_name(student)}_{uid}" / canvas.group("sid")
+        return student, uid, _unpacked(entry, inner, budget, problems)
+    if entry.is_dir() and moodle:
+        if moodle.group("plugin") != "file":
+            return None
+        student, uid = moodle.group("name").replace(" ", "_"), moodle.group("uid")
+        return student, uid, _files_below(entry, unpack / safe_name(entry.name), budget, problems)
+    if entry.is_dir():
+        return entry.name, "", _files_below(entry, unpack / safe_name(entry.name), budget, problems)
+    if entry.is_file() and entry.name.lower().endswith(".ipynb"):
+        return entry.stem, "", [entry]
+    if entry.is_file() and is_archive(entry.name):
+        student = re.sub(r"(\.tar)?\.[A-Za-z]+$", "", entry.name)
+        return student, "", _unpacked(entry, unpack / safe_name(entry.name), budget, problems)
+    return False
+
+
+def _submission(sid, uid, origin, problems, files, expected, log):
+    sub = Submission(student=sid, origin=origin, lms_id=uid)
+    _assign(sub, files, expected)
+    for line in problems:
+        log(f"ingest: {sid}: {line}")
+    if problems:
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        text = "; ".join(problems[:3]) + more
+        if sub.reason:
+            sub.reason = f"{text}; {sub.reason}"
+        else:
+            sub.notes.append(text)
+    return sub
+
+
+def collect(source, expected, work, max_bytes=512 * 2**20, log=print):
+    """All submissions in ``source`` for the notebooks named in ``expected``.
+
+    Parameters
+    ----------
+    source : path
+        The LMS export: a folder, an archive or one notebook.
+    expected : list of str
+        The notebook names of the assignment (without .ipynb).
+    work : path
+        A folder inside the output folder where archives are unpacked (emptied first).
+    max_bytes : int
+        What all archives together may unpack to.
+    log : callable
+
+    Returns
+    -------
+    (list of Submission, list of str)
+        The submissions sorted by student, and the problems of the export itself.
+    """
+    source, work = Path(source), Path(work)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    budget, top_problems = Budget(bytes_left=max_bytes), []
+    root = _export_root(source, work, budget, top_problems)
     groups = {}  # (student, lms id) -> (origin names, problems, files)
-    unpack = work / "students"
     for entry in sorted(root.iterdir()):
         if entry.name in SKIP or entry.name.startswith("."):
             continue
@@ -297,60 +362,23 @@ def collect(source, expected, work, max_bytes=512 * 2**20, log=print):
             top_problems.append(f"{entry.name}: symbolic link ignored")
             continue
         problems = []
-        canvas, moodle = CANVAS.match(entry.name), MOODLE.match(entry.name)
-        if entry.is_file() and canvas:
-            student, uid = canvas.group("name"), canvas.group("uid")
-            if is_archive(canvas.group("file")):
-                inner = unpack / f"{safe_name(student)}_{uid}" / canvas.group("sid")
-                files = []
-                if extract(entry, inner, budget, problems):
-                    files = _files_below(inner, inner, budget, problems, 1)
-            else:
-                files = [entry]
-        elif entry.is_dir() and moodle:
-            if moodle.group("plugin") != "file":
-                continue
-            student, uid = moodle.group("name").replace(" ", "_"), moodle.group("uid")
-            files = _files_below(entry, unpack / safe_name(entry.name), budget, problems)
-        elif entry.is_dir():
-            student, uid = entry.name, ""
-            files = _files_below(entry, unpack / safe_name(entry.name), budget, problems)
-        elif entry.is_file() and entry.name.lower().endswith(".ipynb"):
-            student, uid = entry.stem, ""
-            files = [entry]
-        elif entry.is_file() and is_archive(entry.name):
-            student, uid = re.sub(r"(\.tar)?\.[A-Za-z]+$", "", entry.name), ""
-            inner = unpack / safe_name(entry.name)
-            files = []
-            if extract(entry, inner, budget, problems):
-                files = _files_below(inner, inner, budget, problems, 1)
-        else:
+        found = _entry(entry, work / "students", budget, problems)
+        if found is False:
             top_problems.append(f"{entry.name}: not a submission (ignored)")
+        if not found:
             continue
-        key = (student, uid)
-        origin, probs, found = groups.setdefault(key, ([], [], []))
+        student, uid, files = found
+        origin, probs, all_files = groups.setdefault((student, uid), ([], [], []))
         origin.append(entry.name)
         probs.extend(problems)
-        found.extend(files)
+        all_files.extend(files)
     for line in top_problems:
         log(f"ingest: {line}")
     ids = _student_ids(groups)
-    submissions = []
-    for (student, uid), (origin, problems, files) in sorted(groups.items()):
-        sid = ids[(student, uid)]
-        sub = Submission(student=sid, origin=origin, lms_id=uid)
-        _assign(sub, files, expected)
-        for line in problems:
-            log(f"ingest: {sid}: {line}")
-        if problems:
-            text = "; ".join(problems[:3]) + (
-                f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
-            )
-            if sub.reason:
-                sub.reason = f"{text}; {sub.reason}"
-            else:
-                sub.notes.append(text)
-        submissions.append(sub)
+    submissions = [
+        _submission(ids[key], key[1], origin, problems, files, expected, log)
+        for key, (origin, problems, files) in sorted(groups.items())
+    ]
     submissions.sort(key=lambda sub: sub.student)
     return submissions, top_problems
 

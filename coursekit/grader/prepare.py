@@ -51,6 +51,7 @@ class Prepared:
 
     @property
     def mode(self):
+        """ "bwrap" or "none"."""
         return self.sandbox.mode
 
 

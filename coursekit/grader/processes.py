@@ -73,6 +73,7 @@ def reap(pid):
 
 
 def kill(pids):
+    """Send SIGKILL to every pid in ``pids`` (those already gone are skipped)."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -89,6 +90,7 @@ class ProcessTree:
         self.killed = 0
 
     def members(self):
+        """Every process of the sandbox now: below the root, and in its cgroup."""
         pids = descendants(self.root)
         if self.group is not None:
             pids |= self.group.members()

@@ -99,6 +99,7 @@ class _Rebuild:
         self.anchor = {}  # student position -> source index it stands for
 
     def run(self):
+        """The rebuilt notebook: each source cell in order, then the student's added cells."""
         for sc in self.spec.cells:
             positions = self._positions(sc)
             if positions:

@@ -74,9 +74,11 @@ class StudentResult:
 
     @property
     def graded(self):
+        """Whether the student has a score."""
         return self.status == Status.GRADED
 
     def to_dict(self):
+        """The result as plain data (for results/<student>.json)."""
         return asdict(self)
 
     @classmethod

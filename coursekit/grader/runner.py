@@ -95,6 +95,7 @@ class RunResult:
     left_running: int = 0  # processes still running after the end (should be 0)
 
     def to_dict(self):
+        """The run as plain data, without its records (for results/<student>.json)."""
         data = asdict(self)
         data.pop("records")
         return data
@@ -174,6 +175,7 @@ class NotebookRun:
     # --- the whole run ----------------------------------------------------------------
 
     def run(self):
+        """Start the sandbox, drive every cell, stop and clean up; return the RunResult."""
         start = self.clock()
         workdir = self.sandbox.private_workdir() if self.sandbox.mode == "none" else None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

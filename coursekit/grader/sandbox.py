@@ -55,6 +55,13 @@ from coursekit import protocol
 
 from .source import inside
 
+BWRAP_NAMESPACES = (
+    *("--unshare-user", "--uid", "65534", "--gid", "65534"),
+    *("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"),
+    *("--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL"),
+)
+"""bubblewrap's isolation: user nobody with no capabilities, and new namespaces of its own."""
+
 SANDBOX_HOME = "/home/student"
 KIT_MOUNT = "/opt/coursekit/kit"
 EXECUTOR_MOUNT = "/opt/coursekit/coursekit-executor.py"
@@ -122,6 +129,7 @@ class Cgroup:
 
     @classmethod
     def create(cls, memory_bytes, processes):
+        """A new group with these limits, or None when cgroup v1 is not writable here."""
         dirs = {}
         try:
             for controller in ("memory", "pids"):
@@ -162,6 +170,7 @@ class Cgroup:
 
     @classmethod
     def available(cls):
+        """Whether groups can be made here (a probe group is made and removed)."""
         group = cls.create(2**30, 16)
         if group is None:
             return False
@@ -179,9 +188,11 @@ class Cgroup:
         return pids
 
     def procs_files(self):
+        """The cgroup.procs files a process writes its pid to, to join the group."""
         return [str(d / "cgroup.procs") for d in self.dirs.values()]
 
     def out_of_memory(self):
+        """Whether a process of the group hit the memory limit."""
         try:
             text = (self.dirs["memory"] / "memory.oom_control").read_text()
             kills = [int(x.split()[1]) for x in text.splitlines() if x.startswith("oom_kill ")]
@@ -192,6 +203,7 @@ class Cgroup:
             return False
 
     def hit_process_limit(self):
+        """Whether a fork was refused by the process limit."""
         try:
             events = (self.dirs["pids"] / "pids.events").read_text().split()
             return int(events[events.index("max") + 1]) > 0
@@ -199,6 +211,7 @@ class Cgroup:
             return False
 
     def kill_all(self):
+        """Kill every process of the group, until none is left (at most about a second)."""
         for _ in range(500):
             pids = self.members()
             if not pids:
@@ -211,6 +224,7 @@ class Cgroup:
             time.sleep(0.002)
 
     def remove(self):
+        """Kill the group's processes and remove the group."""
         self.kill_all()
         for d in self.dirs.values():
             for _ in range(500):
@@ -252,6 +266,7 @@ class Sandbox:
         return Path(tempfile.mkdtemp(prefix="run-", dir=root))
 
     def environment(self, home, kit, tmp):
+        """The environment of the executor: a clean one, with only what it needs."""
         return {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": home,
@@ -287,46 +302,39 @@ class Sandbox:
         return kept
 
     def command(self, limits, workdir=None):
-        """The argv, environment and working directory that start the executor."""
-        python = sys.executable
+        """The argv, environment and working directory that start the executor.
+
+        Parameters
+        ----------
+        limits : Limits
+        workdir : Path, optional
+            The private working folder of a run without bubblewrap.
+
+        Returns
+        -------
+        (list of str, dict, str or None)
+        """
         if self.mode == "none":
-            env = self.environment(str(workdir), str(self.kit), str(workdir / ".tmp"))
-            (workdir / ".tmp" / "matplotlib").mkdir(parents=True, exist_ok=True)
-            if self.mpl_cache:
-                shutil.copy2(self.mpl_cache, workdir / ".tmp" / "matplotlib")
-            for name, host in self.data_files.items():
-                target = workdir / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if Path(host).is_dir():
-                    shutil.copytree(host, target)
-                else:
-                    shutil.copy2(host, target)
-            return [python, "-s", str(EXECUTOR)], env, str(workdir)
-        argv = [
-            self.bwrap,
-            "--unshare-user",
-            "--uid",
-            "65534",
-            "--gid",
-            "65534",
-            "--unshare-pid",
-            "--unshare-net",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            "--hostname",
-            "sandbox",
-            "--die-with-parent",
-            "--new-session",
-            "--cap-drop",
-            "ALL",
-        ]
+            return self._plain_command(workdir)
+        argv = [self.bwrap, *BWRAP_NAMESPACES]
         size = str(limits.workdir_mb * 2**20)
         # The private /tmp comes first so that a virtual environment under /tmp (a fresh
         # clone in /tmp, say) is mounted over it rather than hidden by it.
-        argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
-        argv += ["--dir", "/tmp/matplotlib"]
-        mounted = self.system_mounts()
+        argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp", "--dir", "/tmp/matplotlib"]
+        argv += self._system_args()
+        if self.mpl_cache:
+            argv += ["--ro-bind", str(self.mpl_cache), f"/tmp/matplotlib/{self.mpl_cache.name}"]
+        argv += ["--perms", "0755", "--size", size, "--tmpfs", SANDBOX_HOME]
+        for name, host in sorted(self.data_files.items()):
+            argv += ["--ro-bind", str(host), f"{SANDBOX_HOME}/{name}"]
+        argv += ["--ro-bind", str(self.kit), KIT_MOUNT]
+        argv += ["--ro-bind", str(EXECUTOR), EXECUTOR_MOUNT]
+        argv += ["--chdir", SANDBOX_HOME, sys.executable, "-s", EXECUTOR_MOUNT]
+        return argv, self.environment(SANDBOX_HOME, KIT_MOUNT, "/tmp"), None
+
+    def _system_args(self):
+        """bubblewrap's mounts of the system, read-only, with the protected paths hidden."""
+        mounted, argv = self.system_mounts(), []
         for folder in mounted:
             argv += ["--ro-bind", folder, folder]
         for link in ("bin", "lib", "lib64", "sbin", "lib32"):
@@ -339,24 +347,30 @@ class Sandbox:
             if (Path("/etc") / name).exists():
                 argv += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         argv += ["--proc", "/proc", "--dev", "/dev"]
-        # Hide anything sensitive that lies inside a mounted system folder.
-        for path in self.protect:
+        for path in self.protect:  # hide what lies inside a mounted system folder
             path = Path(path).resolve()
             if any(inside(path, m, resolve=False) for m in mounted) and path.exists():
-                if path.is_dir():
-                    argv += ["--tmpfs", str(path)]
-                else:
-                    argv += ["--ro-bind", "/dev/null", str(path)]
+                argv += (
+                    ["--tmpfs", str(path)]
+                    if path.is_dir()
+                    else ["--ro-bind", "/dev/null", str(path)]
+                )
+        return argv
+
+    def _plain_command(self, workdir):
+        """The executor as a plain child process in ``workdir`` (``--sandbox none``)."""
+        env = self.environment(str(workdir), str(self.kit), str(workdir / ".tmp"))
+        (workdir / ".tmp" / "matplotlib").mkdir(parents=True, exist_ok=True)
         if self.mpl_cache:
-            argv += ["--ro-bind", str(self.mpl_cache), f"/tmp/matplotlib/{self.mpl_cache.name}"]
-        argv += ["--perms", "0755", "--size", size, "--tmpfs", SANDBOX_HOME]
-        for name, host in sorted(self.data_files.items()):
-            argv += ["--ro-bind", str(host), f"{SANDBOX_HOME}/{name}"]
-        argv += ["--ro-bind", str(self.kit), KIT_MOUNT]
-        argv += ["--ro-bind", str(EXECUTOR), EXECUTOR_MOUNT]
-        argv += ["--chdir", SANDBOX_HOME, python, "-s", EXECUTOR_MOUNT]
-        env = self.environment(SANDBOX_HOME, KIT_MOUNT, "/tmp")
-        return argv, env, None
+            shutil.copy2(self.mpl_cache, workdir / ".tmp" / "matplotlib")
+        for name, host in self.data_files.items():
+            target = workdir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if Path(host).is_dir():
+                shutil.copytree(host, target)
+            else:
+                shutil.copy2(host, target)
+        return [sys.executable, "-s", str(EXECUTOR)], env, str(workdir)
 
     def start(self, limits, channel_fd, workdir=None):
         """Start the executor with the message socket ``channel_fd``.
