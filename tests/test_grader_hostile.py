@@ -10,6 +10,7 @@ test_affine_hidden 3, test_count 1, test_count_hidden 2, test_tanh 2 (10 in all)
 import csv
 import io
 import json
+import re
 import socket
 import tarfile
 import zipfile
@@ -19,6 +20,7 @@ import pytest
 from grader_fixtures import course, hostile
 
 import coursekit
+from coursekit.grader import feedback
 from coursekit.grader.grade import Grader, Options
 from coursekit.grader.sandbox import Limits
 
@@ -403,7 +405,11 @@ def test_feedback_shows_the_check_message_for_a_failed_test(graded):
     page = graded["out"] / "feedback" / "claims_success" / "toy" / "toy.html"
     text = page.read_text()
     assert "Likely cause: forgot the bias" in text
-    assert "<script" not in text
+    # No script but MathJax's own two (its settings and the library): the student's text
+    # is escaped.
+    text_without_mathjax = text.replace(f"<script>{feedback.MATHJAX_CONFIG}</script>", "")
+    scripts = re.findall(r"<script[^>]*>", text_without_mathjax)
+    assert all("mathjax/tex-svg.js" in tag for tag in scripts), scripts
     # The failed test cell printed "affine: correct" in the sandbox, where checks are only
     # recorded; the feedback shows the verdict instead of that line.
     assert "<pre class='out'>affine: correct" not in text

@@ -19,6 +19,7 @@ with a reference run of the solutions. Modules, in pipeline order:
 - :mod:`.student`: one submission from its files to a :class:`.results.StudentResult`,
   with the flags of :mod:`.scan` and :mod:`.fingerprint`;
 - :mod:`.grade`: the whole class, in parallel and resumable;
-- :mod:`.outputs` and :mod:`.report`: grades.csv, nbgrader gradebook, feedback, report;
+- :mod:`.outputs`, :mod:`.feedback` and :mod:`.report`: grades.csv, the nbgrader gradebook
+  and graded notebooks, each student's feedback, the class report;
 - :mod:`.cli`: the command line.
 """

@@ -1,4 +1,4 @@
-"""What grading leaves in the output folder: grades.csv, the nbgrader gradebook, feedback.
+"""What grading leaves in the output folder: grades.csv, the nbgrader gradebook, notebooks.
 
 - ``grades.csv``: one row per student, sorted by student, every student present: the
   points of each autograded test cell, the total, and either a reason (not graded) or
@@ -8,25 +8,28 @@
   ``cd OUT && nbgrader export`` works (it writes ``nbgrader_grades.csv``). Cells graded by
   hand stay open for ``nbgrader formgrader``.
 - ``autograded/<student>/<assignment>/<notebook>.ipynb``: the notebook as it was graded
-  (the student's answers, the instructor's tests, the outputs of the sandboxed run), with
-  nbgrader's cell metadata, and each failed test showing the message the check produced
-  outside the sandbox. With the gradebook this is what nbgrader's own tools read:
+  (the student's answers, the outputs of the sandboxed run), with nbgrader's cell
+  metadata, and each failed test showing the message the check produced outside the
+  sandbox. nbgrader's feedback page shows this file to the student, so the instructor's
+  cells hold their release source, as the student got them (no hidden test, no expected
+  value), and a hidden test cell keeps no output but its verdict (the rules are those
+  of :mod:`.feedback`). With the gradebook this is what nbgrader's own tools read:
   ``cd OUT && nbgrader formgrader`` to grade the written answers by hand, and
   ``cd OUT && nbgrader generate_feedback ASSIGNMENT`` for nbgrader's feedback pages (in
   ``nbgrader_feedback/``).
-- ``feedback/<student>/<assignment>/<notebook>.html``: per student, the same information
-  nbgrader's feedback shows (score per question and in total, the notebook with outputs)
-  plus, for each failed test, the message the check produced outside the sandbox.
+- ``feedback/<student>/<assignment>/<notebook>.html``: coursekit's own feedback pages,
+  written by :func:`.feedback.write_feedback` (re-exported here as ``write_feedback``).
 """
 
 import csv
-import html
 import os
 import sys
 import warnings
 from pathlib import Path
 
 from .assignment import MANUAL
+from .feedback import FAILED_CELL, is_hidden, shown_message, shown_source
+from .feedback import write_feedback as write_feedback  # grade.py calls outputs.write_feedback
 
 CONFIG = '''"""nbgrader settings for the grader's output folder: `nbgrader export` reads it.
 
@@ -42,15 +45,20 @@ c.CsvExportPlugin.to = "nbgrader_grades.csv"
 '''
 
 
-FAILED_CELL = ("error", "timeout", "stopped", "exit", "died")
-"""How a code cell that did not end well ended (runner.CellStatus values)."""
-
-
 def fmt(x):
+    """A number as grades.csv writes it (3, 2.5); anything else as empty."""
     return f"{x:g}" if isinstance(x, (int, float)) else ""
 
 
 def write_grades_csv(path, assignment, results):
+    """Write grades.csv: one row per student, sorted, with the points of every test cell.
+
+    Parameters
+    ----------
+    path : Path
+    assignment : Assignment
+    results : list of StudentResult
+    """
     columns = [assignment.column(nb, cell) for nb, cell in assignment.questions()]
     rows = sorted(results, key=lambda r: r.student)
     tmp = Path(path).with_suffix(".csv.tmp")
@@ -227,17 +235,18 @@ def _nbgrader_metadata(cell):
     return {"nbgrader": meta}
 
 
-def _outputs(entry, question):
-    """The outputs of one graded cell.
+def _outputs(entry, cell, question):
+    """The outputs of one graded code cell (``cell`` is its SourceCell, or None).
 
     A failed test cell shows only the verdict reached outside the sandbox: what it printed
     came from a run in which the checks were recorded, not decided, so a line such as
-    "correct" after a check would mislead.
+    "correct" after a check would mislead. A hidden test cell shows nothing else either:
+    what its code printed is no more the student's to see than the code itself.
     """
     if question is not None and question.status != "passed":
-        ename = f"test {question.status}"
-        evalue = question.message
-        return [_error(ename, evalue)]
+        return [_error(f"test {question.status}", shown_message(cell, question))]
+    if is_hidden(cell):
+        return []
     outputs = []
     for name in ("stdout", "stderr"):
         if getattr(entry, name):
@@ -267,7 +276,20 @@ def _error(ename, evalue):
 
 
 def autograded_notebook(assignment, nb, result):
-    """The graded notebook of one student as an nbformat 4 dict."""
+    """The graded notebook of one student as an nbformat 4 dict.
+
+    Parameters
+    ----------
+    assignment : Assignment
+    nb : NotebookSpec
+    result : StudentResult
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The cells as they ran, the instructor's with their release source (see
+        :func:`.feedback.shown_source`), with nbgrader's metadata and the graded outputs.
+    """
     import nbformat
 
     by_key = {c.key: c for c in nb.cells}
@@ -278,13 +300,13 @@ def autograded_notebook(assignment, nb, result):
         common = {
             "id": f"c{i}",
             "metadata": _nbgrader_metadata(source_cell),
-            "source": cell.source,
+            "source": shown_source(cell, source_cell),
         }
         if cell.cell_type == "code":
             q = None
             if cell.role == "test" and source_cell is not None:
                 q = result.questions.get(assignment.column(nb, source_cell))
-            outputs = [nbformat.from_dict(o) for o in _outputs(cell, q)]
+            outputs = [nbformat.from_dict(o) for o in _outputs(cell, source_cell, q)]
             cells.append(nbformat.v4.new_code_cell(**common, outputs=outputs))
         elif cell.cell_type == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(**common))
@@ -299,6 +321,7 @@ def autograded_notebook(assignment, nb, result):
 
 
 def write_autograded(out, assignment, results):
+    """Write OUT/autograded/<student>/<assignment>/<notebook>.ipynb for every graded student."""
     import nbformat
 
     for r in results:
@@ -309,105 +332,6 @@ def write_autograded(out, assignment, results):
         for nb in assignment.notebooks:
             if r.notebooks.get(nb.name) and r.notebooks[nb.name].cells:
                 nbformat.write(autograded_notebook(assignment, nb, r), folder / f"{nb.name}.ipynb")
-
-
-# --- feedback ---------------------------------------------------------------------------
-
-STYLE = """
-body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
-pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap}
-.cell{margin:1em 0;border-left:4px solid #ddd;padding-left:.8em}
-.passed{border-color:#2e7d32}.failed,.error,.timeout,.not-run{border-color:#c62828}
-.msg{background:#fff3f3;border:1px solid #f2c0c0}.out{background:#fff}
-.tag{font-size:.85em;color:#555}
-"""
-
-
-def _markdown(text):
-    try:
-        import mistune
-
-        return mistune.create_markdown(escape=True)(text)  # raw HTML in student text is escaped
-    except Exception:  # noqa: BLE001 - fall back to plain text
-        return f"<pre>{html.escape(text)}</pre>"
-
-
-def feedback_html(assignment, nb, result):
-    e = html.escape
-    entry = result.notebooks.get(nb.name)
-    questions = result.questions
-    by_key = {c.key: c for c in nb.cells}
-    rows = []
-    for cell in nb.tests:
-        q = questions.get(assignment.column(nb, cell))
-        if q is None:
-            continue
-        rows.append(
-            f"<tr><td>{e(cell.key)}</td><td>{fmt(q.points)} / {fmt(q.max_points)}</td>"
-            f"<td>{e(q.status)}</td></tr>"
-        )
-    manual = entry.manual if entry else []
-    manual_rows = "".join(
-        f"<tr><td>{e(key)}</td><td>– / {fmt(points)}</td><td>graded by hand</td></tr>"
-        for key, points in manual
-    )
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{e(assignment.name)}: {e(nb.name)} – {e(result.student)}</title>",
-        f"<style>{STYLE}</style></head><body>",
-        f"<h1>{e(nb.name)}</h1><p>Student: <b>{e(result.student)}</b> · Assignment: "
-        f"{e(assignment.name)}</p>",
-    ]
-    if not result.graded:
-        parts.append(f"<p class='msg'>Not graded: {e(result.reason or '')}</p>")
-    else:
-        mine = [questions.get(assignment.column(nb, c)) for c in nb.tests]
-        total = sum(q.points for q in mine if q)
-        parts.append(f"<p>Score: <b>{fmt(total)} / {fmt(nb.max_score)}</b> (autograded)</p>")
-    parts.append("<table><tr><th>Test</th><th>Points</th><th>Result</th></tr>")
-    parts += rows
-    parts.append(manual_rows + "</table>")
-    if result.notes:
-        parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in _unique(result.notes)) + "</ul>")
-    for cell in entry.cells if entry else []:
-        spec = by_key.get(cell.key) if cell.role == "test" else None
-        q = questions.get(assignment.column(nb, spec)) if spec else None
-        status = (q.status if q else cell.status or "") or ""
-        klass = status.replace(" ", "-") if q else ""
-        parts.append(f"<div class='cell {klass}'>")
-        if cell.cell_type != "code":
-            parts.append(_markdown(cell.source))
-            parts.append("</div>")
-            continue
-        label = {"answer": "your answer", "extra": "a cell you added", "test": "test"}.get(
-            cell.role, ""
-        )
-        if q:
-            label += f" · {fmt(q.points)} / {fmt(q.max_points)} points · {q.status}"
-        parts.append(f"<div class='tag'>{e(label)}</div><pre>{e(cell.source)}</pre>")
-        failed = q is not None and q.status != "passed"
-        for key in ("stdout", "result", "stderr"):
-            if getattr(cell, key) and not failed:  # see _outputs
-                parts.append(f"<pre class='out'>{e(str(getattr(cell, key))[:5000])}</pre>")
-        if cell.status in FAILED_CELL and not q:
-            error = f"{cell.ename or cell.status}: {cell.evalue or ''}"
-            parts.append(f"<pre class='msg'>{e(error)}</pre>")
-        if q and q.status != "passed":
-            parts.append(f"<pre class='msg'>{e(q.message)}</pre>")
-        parts.append("</div>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def write_feedback(out, assignment, results):
-    for r in results:
-        folder = Path(out) / "feedback" / r.student / assignment.name
-        folder.mkdir(parents=True, exist_ok=True)
-        for nb in assignment.notebooks:
-            (folder / f"{nb.name}.html").write_text(
-                feedback_html(assignment, nb, r), encoding="utf-8"
-            )
 
 
 def load_results(folder):
