@@ -378,8 +378,19 @@ def test_scan_flags_reaching_for_the_reference_and_the_machinery(code, flag):
     assert flag in scan.scan([code])
 
 
-def test_scan_accepts_the_allowed_coursekit_modules():
-    assert scan.scan(["from coursekit.activations import sigmoid\nimport numpy as np"]) == []
+@pytest.mark.parametrize("module", STUDENT_MODULES)
+def test_scan_accepts_every_module_the_sandbox_ships(module, tmp_path):
+    # One list: what the kit copies into the sandbox is what the scan lets answers import.
+    assert scan.scan([f"from coursekit import {module}\nimport coursekit.{module}"]) == []
+    kit = build_kit(tmp_path) / "coursekit"
+    path = kit / module if (kit / module).is_dir() else kit / f"{module}.py"
+    text = (path / "__init__.py" if path.is_dir() else path).read_text()
+    assert "not available while grading" not in text
+
+
+@pytest.mark.parametrize("module", ["rnn", "expected", "expected.rnn_cell", "grader", "interop"])
+def test_scan_flags_every_module_the_sandbox_stubs(module):
+    assert "reference implementation" in " ".join(scan.scan([f"import coursekit.{module}"]))
 
 
 def test_fingerprint_ignores_comments_and_spacing_but_not_blanks_or_the_solution(toy):

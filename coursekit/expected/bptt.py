@@ -134,14 +134,7 @@ class Mistake(StrEnum):
         "only the first and last values used: fit a straight line through all T + 1 points "
         "(np.polyfit)"
     )
-    CLIP_BY_VALUE = (
-        "clipping by value instead of by norm: np.clip cuts each entry and turns the direction; "
-        "scale every array by max_norm / ||g||"
-    )
     CLIP_PER_ARRAY = "each array clipped by its own norm instead of the global norm over all arrays"
-    CLIP_SCALED_UP = (
-        "scaled up: gradients whose global norm is at most max_norm are returned unchanged"
-    )
     SQUARED_NORM = "returned the squared norm: take the square root"
     CHUNKS_FROM_END = (
         "chunks counted from the end: the first chunk is steps 0..k-1, counted from the start"
@@ -534,11 +527,11 @@ def clip(grads, max_norm, part):
         return Expected(norm, rtol, atol, mistakes)
     own = {k: np.linalg.norm(g) for k, g in grads.items()}
     mistakes = {
-        Mistake.CLIP_BY_VALUE: gradients.clip_by_value(grads, max_norm),
+        Shared.CLIP_BY_VALUE: gradients.clip_by_value(grads, max_norm),
         Mistake.CLIP_PER_ARRAY: {
             k: g * (max_norm / own[k]) if own[k] > max_norm else g for k, g in grads.items()
         },
     }
     if norm > 0:
-        mistakes[Mistake.CLIP_SCALED_UP] = {k: g * (max_norm / norm) for k, g in grads.items()}
+        mistakes[Shared.CLIP_SCALED_UP] = {k: g * (max_norm / norm) for k, g in grads.items()}
     return Expected(clipped, rtol, atol, mistakes)

@@ -14,6 +14,7 @@ from coursekit.activations import dsigmoid, dtanh, relu, sigmoid
 from coursekit.checks import Expected
 
 from . import TOLERANCE, tolerance
+from .mistakes import Mistake as Shared
 
 
 class Mistake(StrEnum):
@@ -109,9 +110,6 @@ class Mistake(StrEnum):
         "three blocks counted for the LSTM: it has four (the gates i, f, o and the candidate g)"
     )
     COUNT_NO_BIASES = "biases forgotten: each block has a bias of H entries"
-    COUNT_W_HH_AS_HD = (
-        "W_hh counted as H * D: a recurrent matrix maps a state to a state, so it is H * H"
-    )
     COUNT_GRU_EXTRA_BIAS = (
         "the GRU's extra bias forgotten: in the reset_after form b_nh adds H, so "
         "3(HD + H^2 + H) + H"
@@ -442,7 +440,7 @@ def param_count(cell, n_inputs, n_hidden, two_biases=False):
     extra = H if cell == "gru" and not two_biases else 0
     mistakes = {
         Mistake.COUNT_NO_BIASES: G * (H * D + H * H),
-        Mistake.COUNT_W_HH_AS_HD: G * (2 * H * D + bias) + extra,
+        Shared.COUNT_W_HH_AS_HD: G * (2 * H * D + bias) + extra,
     }
     if cell == "lstm":
         mistakes[Mistake.COUNT_THREE_BLOCKS] = 3 * (H * D + H * H + bias)

@@ -49,10 +49,6 @@ class Mistake(StrEnum):
         "nothing else that draws random numbers (PyTorch draws initial weights in the order the "
         "layers are created)"
     )
-    CLIP_BY_VALUE = (
-        "clipping by value instead of by norm: scale every gradient by the same factor "
-        "max_norm / norm, which keeps the direction"
-    )
     CLIP_EACH_PARAMETER = (
         "each parameter clipped by its own norm instead of the global norm over all of them"
     )
@@ -60,7 +56,6 @@ class Mistake(StrEnum):
         "gradients unchanged: scale each p.grad in place (p.grad.mul_(...)), the way "
         "torch.nn.utils.clip_grad_norm_ does"
     )
-    CLIP_SCALED_UP = "scaled up: gradients whose global norm is at most max_norm are left unchanged"
     NO_ZERO_GRAD = (
         "gradients accumulate: call optimiser.zero_grad() at every step, before loss.backward()"
     )
@@ -199,12 +194,12 @@ def clipped_gradients(grads, max_norm):
     gs = {k: g for k, g in grads.items() if g is not None}
     norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in gs.values())))
     mistakes = {
-        Mistake.CLIP_BY_VALUE: {k: np.clip(g, -max_norm, max_norm) for k, g in gs.items()},
+        Shared.CLIP_BY_VALUE: {k: np.clip(g, -max_norm, max_norm) for k, g in gs.items()},
         Mistake.CLIP_EACH_PARAMETER: {
             k: g * min(1.0, max_norm / max(float(np.linalg.norm(g)), 1e-30)) for k, g in gs.items()
         },
         Mistake.CLIP_NOT_IN_PLACE: gs,
-        Mistake.CLIP_SCALED_UP: {k: g * (max_norm / max(norm, 1e-30)) for k, g in gs.items()},
+        Shared.CLIP_SCALED_UP: {k: g * (max_norm / max(norm, 1e-30)) for k, g in gs.items()},
     }
     return Expected(_clipped(grads, max_norm)[1], 1e-5, 1e-7, mistakes)
 

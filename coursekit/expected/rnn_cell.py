@@ -10,20 +10,16 @@ from coursekit.cases.rnn_cell import BY_HAND
 from coursekit.checks import CheckFailed, Expected, Rule, check_array, check_type_and_shape
 
 from . import tolerance
+from .mistakes import Mistake as Shared
 
 
 class Mistake(StrEnum):
-    MISSING_BIAS = "missing bias: b_h was never added to a_t"
     BIAS_TWICE = (
         "bias added twice: b_h enters a_t once (PyTorch's b_ih and b_hh are one b_h split in two)"
     )
     BIAS_AFTER_ACTIVATION = (
         "bias added after the activation: f(x_t W_xh + h_prev W_hh) + b_h instead of "
         "f(x_t W_xh + h_prev W_hh + b_h)"
-    )
-    TRANSPOSED_W_HH = (
-        "transposed weight: W_hh was used transposed; in row-vector code the product is "
-        "h_prev @ W_hh"
     )
     TRANSPOSED_W_XH = (
         "transposed weight: W_xh was used transposed; in row-vector code the product is x_t @ W_xh"
@@ -39,11 +35,6 @@ class Mistake(StrEnum):
         "unknown activation accepted: any activation other than 'tanh' or 'relu' must raise "
         "ValueError"
     )
-    OUTPUT_MISSING_BIAS = "missing bias: b_y was never added to the output"
-    OUTPUT_ACTIVATION = (
-        "activation on the output: the output layer is affine, y_t = h_t W_hy + b_y, with no "
-        "tanh or relu"
-    )
     OUTPUT_COLUMN_VECTOR = (
         "column-vector form: W_hy.T @ h_t.T gives shape (O, B); in row-vector code "
         "y_t = h_t @ W_hy + b_y"
@@ -53,7 +44,6 @@ class Mistake(StrEnum):
     )
     COUNT_NO_BIASES = "forgot the biases: b_h adds H parameters and b_y adds O"
     COUNT_NO_W_HH = "forgot the recurrent weights W_hh (H * H parameters)"
-    COUNT_W_HH_AS_HD = "W_hh counted as H * D: it maps a state to a state, so it is H * H"
     COUNT_NO_OUTPUT = "forgot the output layer: W_hy (H * O) and b_y (O)"
     BY_HAND_TRANSPOSED = (
         "transposed weight: the products were taken with W_xh.T and W_hh.T, as if the row "
@@ -73,10 +63,10 @@ def cell_forward(x_t, h_prev, params, activation="tanh"):
     W_xh, W_hh, b = params["W_xh"], params["W_hh"], params["b_h"]
     a = x_t @ W_xh + h_prev @ W_hh + b
     mistakes = {
-        Mistake.MISSING_BIAS: f(a - b),
+        Shared.MISSING_BIAS: f(a - b),
         Mistake.BIAS_TWICE: f(a + b),
         Mistake.BIAS_AFTER_ACTIVATION: f(a - b) + b,
-        Mistake.TRANSPOSED_W_HH: f(x_t @ W_xh + h_prev @ W_hh.T + b),
+        Shared.TRANSPOSED_W_HH: f(x_t @ W_xh + h_prev @ W_hh.T + b),
         Mistake.PREVIOUS_STATE_IGNORED: f(x_t @ W_xh + b),
         Mistake.RELU_FOR_TANH if activation == "tanh" else Mistake.TANH_FOR_RELU: other(a),
         Mistake.NO_ACTIVATION: a,
@@ -100,8 +90,8 @@ def output(h_t, params):
     W, b = params["W_hy"], params["b_y"]
     y = heads.dense_forward(h_t, params)[0]
     mistakes = {
-        Mistake.OUTPUT_MISSING_BIAS: y - b,
-        Mistake.OUTPUT_ACTIVATION: np.tanh(y),
+        Shared.OUTPUT_MISSING_BIAS: y - b,
+        Shared.OUTPUT_ACTIVATION: np.tanh(y),
         Mistake.OUTPUT_COLUMN_VECTOR: W.T @ h_t.T + b[:, None],
     }
     if W.shape[0] == W.shape[1]:
@@ -117,7 +107,7 @@ def param_count(n_inputs, n_hidden, n_outputs):
     mistakes = {
         Mistake.COUNT_NO_BIASES: total - H - O,
         Mistake.COUNT_NO_W_HH: total - H * H,
-        Mistake.COUNT_W_HH_AS_HD: total - H * H + H * D,
+        Shared.COUNT_W_HH_AS_HD: total - H * H + H * D,
         Mistake.COUNT_NO_OUTPUT: total - H * O - O,
     }
     return Expected(total, mistakes=mistakes)

@@ -11,6 +11,7 @@ from coursekit.activations import ACTIVATIONS
 from coursekit.checks import Expected
 
 from . import tolerance
+from .mistakes import Mistake as Shared
 
 VISIBLE_T = 3
 """The length of the visible tests' sequences, the one a fixed-length loop hard-codes."""
@@ -31,11 +32,6 @@ class Mistake(StrEnum):
     STATE_NOT_CARRIED = (
         "state not carried: every step used h0 instead of the previous step's state h_{t-1}"
     )
-    MISSING_BIAS = "missing bias: b_h was never added"
-    TRANSPOSED_W_HH = (
-        "transposed weight: W_hh was used transposed; in row-vector code the product is "
-        "h_{t-1} @ W_hh"
-    )
     WRONG_ACTIVATION = "wrong activation: the activation argument was not followed"
     FIXED_LENGTH = (
         f"fixed length: only the first {VISIBLE_T} steps were computed, as many as the visible "
@@ -52,12 +48,8 @@ class Mistake(StrEnum):
         "one output per step: many-to-one gives one output per sequence, shape (B, O), from "
         "h[:, -1]"
     )
-    OUTPUT_MISSING_BIAS = "missing bias: b_y was never added"
     M2M_LAST_STEP_ONLY = (
         "last step only: many-to-many gives an output at every step, shape (B, T, O)"
-    )
-    OUTPUT_ACTIVATION = (
-        "activation on the output: the head is affine, y_t = h_t W_hy + b_y, with no tanh"
     )
     M2M_TIME_MAJOR = "time-major result (T, B, O): keep batch first, (B, T, O)"
     COUNT_NO_BIASES = "biases not counted: every array counts, the 1-D bias too"
@@ -106,8 +98,8 @@ def forward(x, h0, params, activation="tanh"):
         Mistake.TIME_MAJOR: h.transpose(1, 0, 2),
         Mistake.OFF_BY_ONE: np.concatenate([h0[:, None], h[:, :-1]], axis=1),
         Mistake.STATE_NOT_CARRIED: f(x @ W_xh + (h0 @ W_hh)[:, None] + b),
-        Mistake.MISSING_BIAS: rnn.forward(x, h0, {**params, "b_h": 0 * b}, activation)[0],
-        Mistake.TRANSPOSED_W_HH: rnn.forward(x, h0, {**params, "W_hh": W_hh.T}, activation)[0],
+        Shared.MISSING_BIAS: rnn.forward(x, h0, {**params, "b_h": 0 * b}, activation)[0],
+        Shared.TRANSPOSED_W_HH: rnn.forward(x, h0, {**params, "W_hh": W_hh.T}, activation)[0],
         Mistake.WRONG_ACTIVATION: rnn.forward(x, h0, params, other)[0],
         Mistake.FIXED_LENGTH: fixed,
     }
@@ -122,7 +114,7 @@ def many_to_one(h, params):
         Mistake.M2O_FIRST_STEP: h[:, 0] @ W + b,
         Mistake.M2O_MEAN_OVER_TIME: h.mean(axis=1) @ W + b,
         Mistake.M2O_EVERY_STEP: heads.many_to_many_forward(h, params)[0],
-        Mistake.OUTPUT_MISSING_BIAS: h[:, -1] @ W,
+        Shared.OUTPUT_MISSING_BIAS: h[:, -1] @ W,
     }
     rtol, atol = tolerance(h, params)
     y = heads.many_to_one_forward(h, params)[0]
@@ -134,8 +126,8 @@ def many_to_many(h, params):
     y = heads.many_to_many_forward(h, params)[0]
     mistakes = {
         Mistake.M2M_LAST_STEP_ONLY: heads.many_to_one_forward(h, params)[0],
-        Mistake.OUTPUT_MISSING_BIAS: y - params["b_y"],
-        Mistake.OUTPUT_ACTIVATION: np.tanh(y),
+        Shared.OUTPUT_MISSING_BIAS: y - params["b_y"],
+        Shared.OUTPUT_ACTIVATION: np.tanh(y),
         Mistake.M2M_TIME_MAJOR: y.transpose(1, 0, 2),
     }
     rtol, atol = tolerance(h, params)
