@@ -29,3 +29,5 @@ class Mistake(StrEnum):
         "max_norm / ||g||, which keeps the direction"
     )
     CLIP_SCALED_UP = "scaled up: gradients whose global norm is at most max_norm are left unchanged"
+    FIRST_STEP = "first step read: the head reads the last step's state, out[:, -1]"
+    NOT_BATCH_FIRST = "batch_first missing: without batch_first=True PyTorch reads x as (T, B, D)"

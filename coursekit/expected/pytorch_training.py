@@ -28,7 +28,6 @@ from coursekit.checks import (
 )
 
 from .mistakes import Mistake as Shared
-from .topologies import Mistake as Topologies  # FIRST_STEP, NOT_BATCH_FIRST: 05 shares them
 
 T_ADD, N_HIDDEN, N_STEPS, LR = 40, 32, 1000, 1e-2
 """Task 4's budget: sequences of 40 steps, 32 units, 1000 steps of train(..., lr=1e-2)."""
@@ -129,8 +128,8 @@ def model_output(cell, n_hidden, seed, x):
     h, c = _states(cell, w, x)
     time_major, _ = _states(cell, w, x.swapaxes(0, 1))  # T sequences of B steps
     mistakes = {
-        Topologies.FIRST_STEP: _head(w, h[:, 0]),
-        Topologies.NOT_BATCH_FIRST: _head(w, time_major[-1]),
+        Shared.FIRST_STEP: _head(w, h[:, 0]),
+        Shared.NOT_BATCH_FIRST: _head(w, time_major[-1]),
     }
     if cell == "lstm":
         mistakes[Mistake.H_N_OF_LSTM] = _head(w, c[:, -1])[None]

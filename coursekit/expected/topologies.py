@@ -22,6 +22,7 @@ from coursekit.cases import topologies as cases
 from coursekit.checks import Expected
 
 from . import tolerance
+from .mistakes import Mistake as Shared
 
 
 class Mistake(StrEnum):
@@ -104,8 +105,6 @@ class Mistake(StrEnum):
         "without softmax (nn.CrossEntropyLoss applies it itself)"
     )
     TORCH_RELU = "wrong activation: keep nn.RNN's default tanh"
-    FIRST_STEP = "first step read: the head reads the last step's state, out[:, -1]"
-    NOT_BATCH_FIRST = "batch_first missing: without batch_first=True PyTorch reads x as (T, B, D)"
     TORCH_EVERY_STEP = (
         "one output per step: a many-to-one model reads only the last state, out[:, -1]"
     )
@@ -431,8 +430,8 @@ def torch_many_to_one(sizes, seed, x):
     p, head = _torch_sequence_model(seed, *sizes)
     y_all = _y(_states(x, p), head)
     mistakes = {
-        Mistake.FIRST_STEP: y_all[:, 0],
-        Mistake.NOT_BATCH_FIRST: _y(_time_major(x, p)[:, -1], head),
+        Shared.FIRST_STEP: y_all[:, 0],
+        Shared.NOT_BATCH_FIRST: _y(_time_major(x, p)[:, -1], head),
         Mistake.TORCH_EVERY_STEP: y_all,
         Mistake.H_N: y_all[None, :, -1],
         Mistake.TORCH_RELU: _y(_states(x, p, activation="relu")[:, -1], head),
@@ -447,7 +446,7 @@ def torch_many_to_many(sizes, seed, x):
     y = _y(_states(x, p), head)
     mistakes = {
         Mistake.LAST_STEP: y[:, -1],
-        Mistake.NOT_BATCH_FIRST: _y(_time_major(x, p), head),
+        Shared.NOT_BATCH_FIRST: _y(_time_major(x, p), head),
         Mistake.TORCH_RELU: _y(_states(x, p, activation="relu"), head),
         Mistake.TORCH_TANH_OUTPUT: np.tanh(y),
     }
@@ -465,7 +464,7 @@ def torch_one_to_many(sizes, seed, x):
         Mistake.ONE_STEP: y[:, :1],
         Mistake.FIRST_STEP_ONLY: _y(_states(first_only, p), head),
         Mistake.LAST_STEP: y[:, -1],
-        Mistake.NOT_BATCH_FIRST: _y(_time_major(steps, p), head),
+        Shared.NOT_BATCH_FIRST: _y(_time_major(steps, p), head),
         Mistake.TORCH_TANH_OUTPUT: np.tanh(y),
     }
     return _output(y, mistakes, x)
@@ -497,7 +496,7 @@ def torch_bidirectional(sizes, seed, x):
     y = _y(_bidirectional(x, p_fwd, p_bwd), head)
     time_major = _bidirectional(x.transpose(1, 0, 2), p_fwd, p_bwd).transpose(1, 0, 2)
     mistakes = {
-        Mistake.NOT_BATCH_FIRST: _y(time_major, head),
+        Shared.NOT_BATCH_FIRST: _y(time_major, head),
         Mistake.LAST_STEP: y[:, -1],
         Mistake.TORCH_TANH_OUTPUT: np.tanh(y),
     }
