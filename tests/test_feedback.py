@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursekit.expected.rnn_cell import Mistake
+from coursekit.expected import mistakes, rnn_cell
 from coursekit.grader import feedback
 from coursekit.grader.assignment import HIDDEN, load_assignment
 
@@ -30,7 +30,8 @@ ASSIGNMENT = "01_rnn_cell"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 WRONG = ROOT / "tests" / "wrong_answers" / ASSIGNMENT / "output_missing_bias.py"
 STUDENTS = ("solution", "blank", "wrong")
-MISTAKES_MADE = {"solution": set(), "blank": set(), "wrong": {Mistake.OUTPUT_MISSING_BIAS}}
+MISTAKES_MADE = {"solution": set(), "blank": set(), "wrong": {mistakes.Mistake.OUTPUT_MISSING_BIAS}}
+HINTS = [*rnn_cell.Mistake, *mistakes.Mistake]  # every hint 01 can show
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 slow = pytest.mark.slow
@@ -141,7 +142,7 @@ def code_blocks(page):
 def test_nothing_shown_holds_hidden_tests_or_hints_of_mistakes_not_made(graded, student):
     secrets = hidden_lines()
     assert any("for _B, _H, _O, _seed, _dtype in" in line for line in secrets)
-    hints = [m.value for m in Mistake if m not in MISTAKES_MADE[student]]
+    hints = [m.value for m in HINTS if m not in MISTAKES_MADE[student]]
     for what, text in everything_shown(graded, student):
         assert "BEGIN HIDDEN TESTS" not in text, what
         leaked = [line for line in secrets if line in text]
@@ -203,7 +204,7 @@ def test_copied_mathjax_typesets_every_formula_from_disk(graded):
 @slow
 def test_wrong_answer_shows_verdict_points_and_the_mistake_it_made(graded):
     page = ours(graded, "wrong")
-    hint = Mistake.OUTPUT_MISSING_BIAS.value
+    hint = mistakes.Mistake.OUTPUT_MISSING_BIAS.value
     assert "Score: <b>14 / 18</b>" in page
     for tag in (
         "test test_rnn_output · 0 / 2 points · failed",

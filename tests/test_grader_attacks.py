@@ -33,6 +33,19 @@ def rnn_cell_forward(x_t, h_prev, params, activation="tanh"):
     return (torch.tanh(a) if activation == "tanh" else torch.relu(a)).numpy()
 """
 
+TORCH_UNROLLING = """
+def rnn_forward(x, h0, params, activation="tanh"):
+    import torch
+    rnn = torch.nn.RNN(x.shape[2], h0.shape[1], nonlinearity=activation, batch_first=True).double()
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.from_numpy(params["W_xh"].T.astype(np.float64)))
+        rnn.weight_hh_l0.copy_(torch.from_numpy(params["W_hh"].T.astype(np.float64)))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(params["b_h"].astype(np.float64)))
+        rnn.bias_hh_l0.zero_()
+        h, _ = rnn(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(h0.astype(np.float64))[None])
+    return h.numpy().astype(np.result_type(x, h0))
+"""
+
 TORCH_BPTT = """
 def clip_by_global_norm(grads, max_norm):
     import torch
@@ -90,6 +103,7 @@ def students(assignment):
     made["blank"] = release
     specific = {
         "01_rnn_cell": {"torch": {"rnn_cell_forward": TORCH_CELL}},
+        "02_unrolling": {"torch": {"rnn_forward": TORCH_UNROLLING}},
         "03_bptt": {
             "torch": {"clip_by_global_norm": TORCH_BPTT},
             "typed_grad_check": {"grad_check": TYPED_GRAD_CHECK},
@@ -135,9 +149,12 @@ def test_every_exploit_scores_zero_on_every_test_cell(graded):
 
 def test_a_numpy_only_task_answered_with_torch_is_flagged(graded):
     assignment, rows = graded
-    if "torch" not in rows:
-        pytest.skip(f"{assignment} has no torch exploit (it is not numpy-only)")
-    assert "imports torch" in rows["torch"]["flags"] and "scores zero" in rows["torch"]["flags"]
+    (nb,) = load_assignment(ROOT, assignment).notebooks
+    numpy_only = "torch" in nb.forbidden_imports
+    assert numpy_only == ("torch" in rows), f"{assignment}: a torch answer is tried where torch is forbidden"
+    for row in rows.values():
+        flagged = "imports torch" in row["flags"] and "scores zero" in row["flags"]
+        assert flagged == (row["student"] == "torch" and nb.on_forbidden_import == "zero"), row
 
 
 # --- nothing worth stealing: a dump of the student's process --------------------------
@@ -148,35 +165,63 @@ import numpy as _np
 from coursekit.checks import check_int as _record
 
 
-def _digests():
+def _array(obj):
+    # A numpy array, or the values of a torch tensor (and of its gradient), or None.
+    if isinstance(obj, _np.ndarray):
+        return obj
+    module = getattr(type(obj), "__module__", "")
+    if isinstance(module, str) and module.startswith("torch") and hasattr(obj, "detach"):
+        try:
+            return obj.detach().cpu().numpy()
+        except Exception:
+            return None
+    return None
+
+
+def _digests(roots):
     seen, out = set(), set()
-    stack = list(_gc.get_objects()) + [f for f in _sys._current_frames().values()]
-    for module in list(_sys.modules.values()):
-        stack.append(getattr(module, "__dict__", {}))
+    stack = list(roots)
     while stack:
         obj = stack.pop()
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        if isinstance(obj, _np.ndarray):
-            if obj.dtype.kind == "f" and obj.size >= 2:
-                out.add(_hashlib.sha1(_np.ascontiguousarray(obj, dtype=_np.float64).tobytes()).hexdigest())
-            continue
-        if isinstance(obj, dict):
-            stack += list(obj.values())
-        elif isinstance(obj, (list, tuple, set, frozenset)):
-            stack += list(obj)
-        elif type(obj).__name__ == "frame":
-            stack += [obj.f_locals, obj.f_globals] + ([obj.f_back] if obj.f_back else [])
-        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-            stack.append(vars(obj))
+        try:  # some objects (lazy CUDA modules, say) raise when looked at
+            stack += _look(obj, out)
+        except Exception:
+            pass
     return sorted(out)
 
 
-def _steal(args):
-    found = _digests()
+def _look(obj, out):
+    # Record the values of an array; return what to look at below ``obj``.
+    array = _array(obj)
+    if array is not None:
+        if array.dtype.kind == "f" and array.size >= 2:
+            out.add(_hashlib.sha1(_np.ascontiguousarray(array, dtype=_np.float64).tobytes()).hexdigest())
+        return [obj.grad] if getattr(obj, "grad", None) is not None else []
+    if isinstance(obj, dict):
+        return list(obj.values())
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return list(obj)
+    if type(obj).__name__ == "frame":
+        return [obj.f_locals, obj.f_globals] + ([obj.f_back] if obj.f_back else [])
+    if hasattr(obj, "__dict__") and not isinstance(obj, type):
+        return [vars(obj)]
+    return []
+
+
+def _send(name, found):
     for i in range(0, len(found), 5000):
-        _record("every array in reach", found[i : i + 5000])
+        _record(name, found[i : i + 5000])
+
+
+def _steal(args):
+    everything = list(_gc.get_objects()) + list(_sys._current_frames().values())
+    everything += [getattr(m, "__dict__", {}) for m in list(_sys.modules.values())]
+    _send("every array in reach", _digests(everything))
+    given = [list(a) if hasattr(a, "__next__") else a for a in args]  # a generator's items
+    _send("the arrays it was given", _digests(given))
 
 
 _steal(())
@@ -233,7 +278,11 @@ def test_no_hidden_expected_value_is_reachable_in_the_students_process(assignmen
         dumps = [m for _, m in graded.run.records if m.get("name") == "every array in reach"]
         assert dumps, graded.run.reason or graded.run.output[-2000:]
         reachable = {item["v"] for m in dumps for item in m["actual"]["items"]}
-        secrets = _secrets(grader.prepared.reference[nb.name], nb)
+        given = [m for _, m in graded.run.records if m.get("name") == "the arrays it was given"]
+        inputs = {item["v"] for m in given for item in m["actual"]["items"]}
+        # What a student's function is given is no secret, even where a test expects it back
+        # (gradients left as they are) or a mistake gives it (the input returned).
+        secrets = _secrets(grader.prepared.reference[nb.name], nb) - inputs
         assert len(reachable) > 10 and secrets, (len(reachable), len(secrets))
         assert not reachable & secrets, (
             f"{len(reachable & secrets)} hidden expected values in reach"
