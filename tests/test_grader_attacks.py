@@ -151,7 +151,9 @@ def test_a_numpy_only_task_answered_with_torch_is_flagged(graded):
     assignment, rows = graded
     (nb,) = load_assignment(ROOT, assignment).notebooks
     numpy_only = "torch" in nb.forbidden_imports
-    assert numpy_only == ("torch" in rows), f"{assignment}: a torch answer is tried where torch is forbidden"
+    assert numpy_only == ("torch" in rows), (
+        f"{assignment}: a torch answer is tried where torch is forbidden"
+    )
     for row in rows.values():
         flagged = "imports torch" in row["flags"] and "scores zero" in row["flags"]
         assert flagged == (row["student"] == "torch" and nb.on_forbidden_import == "zero"), row
