@@ -158,10 +158,19 @@ def _type_name(value):
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
+LIKELY, OR = "Likely cause: ", "\nor: "
+
+
 def _fail(lines, hint=None):
     if hint is not None:
-        lines = [*lines, f"Likely cause: {hint}"]
+        lines = [*lines, LIKELY + hint]
     raise CheckFailed("\n".join(lines))
+
+
+def named_mistakes(message):
+    """The mistakes a failed check's ``message`` names (the hints after "Likely cause:")."""
+    _, found, hints = message.partition(LIKELY)
+    return [hint.strip() for hint in hints.split(OR)] if found else []
 
 
 def call(fn, *args, **kwargs):
@@ -389,7 +398,7 @@ def _matching_mistake(actual, expected, mistakes, rtol, atol):
         for hint, value in (mistakes or {}).items()
         if _same(actual, value, rtol, atol) and not _same(value, expected, rtol, atol)
     ]
-    return "\nor: ".join(hints) if hints else None
+    return OR.join(hints) if hints else None
 
 
 def _resolve(expected, mistakes):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from coursekit import checks
 from coursekit.checks import (
     CheckFailed,
     call,
@@ -166,6 +167,12 @@ def test_check_array_skips_a_mistake_that_equals_the_right_answer_and_names_ties
     message = failure(check_array, "h", wrong, EXPECTED, mistakes=mistakes, **TOL)
     assert "harmless here" not in message
     assert "first cause\nor: second cause" in message
+    assert checks.named_mistakes(message) == ["first cause", "second cause"]
+
+
+def test_named_mistakes_reads_none_from_a_message_without_a_cause():
+    message = failure(check_array, "h", EXPECTED + 3, EXPECTED, mistakes={"x": EXPECTED + 1}, **TOL)
+    assert checks.named_mistakes(message) == []
 
 
 def test_check_array_does_not_blame_a_mistake_for_another_wrong_result():

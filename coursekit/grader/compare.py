@@ -10,7 +10,7 @@ bounded), so nothing the student's process did, printed or patched takes part in
 decision. All or nothing per cell, like nbgrader.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from coursekit import checks, protocol
@@ -38,6 +38,7 @@ class Question:
     max_points: float
     status: Verdict
     message: str = ""
+    mistakes: list = field(default_factory=list)  # the named mistakes its message gives
 
     def to_dict(self):
         """The question as plain data (for results/<student>.json)."""
@@ -129,7 +130,8 @@ def _score_records(cell, references, student, run_cell, run_reason):
             return zero
         passed, message = checks.evaluate(ref["kind"], got["actual"], ref)
         if not passed:
-            return Question(cell.key, 0.0, cell.points, Verdict.FAILED, message)
+            mistakes = checks.named_mistakes(message)
+            return Question(cell.key, 0.0, cell.points, Verdict.FAILED, message, mistakes)
     if len(student) > len(references):
         zero.status = Verdict.FAILED
         zero.message = _UNEXPECTED.format(got=student[len(references)]["name"], ref="nothing more")

@@ -34,7 +34,7 @@ from .source import inside
 
 __all__ = ["Grader", "GradingError", "Options", "cores"]
 
-GRADER_VERSION = "3"
+GRADER_VERSION = "4"
 
 
 @dataclass
