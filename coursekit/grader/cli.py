@@ -120,6 +120,17 @@ def build_parser():
         action="store_true",
         help="skip checking that the solutions score full marks in the sandbox",
     )
+    grade.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="grade on the Dask cluster of this scheduler, one task per submission "
+        "(default: here, in --workers threads); see book/instructors.md",
+    )
+    grade.add_argument(
+        "--worker-course",
+        metavar="PATH",
+        help="with --scheduler: the course folder on the workers (default: the same path)",
+    )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -146,6 +157,8 @@ def main(argv=None):
         sandbox=args.sandbox,
         self_check=not args.no_self_check,
         progress=not args.quiet,
+        scheduler=args.scheduler,
+        worker_course=args.worker_course,
     )
     course = args.course or find_course(Path.cwd())
     signal.signal(signal.SIGTERM, _interrupt)

@@ -21,11 +21,10 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import ingest, prepare, processes, results, runner, student
+from . import cluster, ingest, pools, prepare, processes, results, runner, student
 from .assignment import AssignmentError, load_assignment
 from .prepare import GradingError
 from .results import Status, StudentResult
@@ -49,6 +48,8 @@ class Options:
     max_ingest_mb: int = 512
     progress: bool = True
     outputs: bool = True  # feedback, gradebook, report (off in some benchmarks)
+    scheduler: str | None = None  # a Dask scheduler's address: grade on that cluster
+    worker_course: str | None = None  # the course's path on the workers (default: the same)
 
 
 def cores():
@@ -112,8 +113,13 @@ class Grader:
 
     @property
     def sandbox(self):
-        """The sandbox the students run in (None before :meth:`prepare`)."""
+        """The sandbox the students run in here (None before :meth:`prepare`, or on Dask)."""
         return self.prepared.sandbox if self.prepared else None
+
+    @property
+    def mode(self):
+        """The sandbox the students run in, wherever they run: "bwrap" or "none"."""
+        return self.options.sandbox
 
     def _check_output_folder(self):
         for name, path in (("course", self.course), ("submissions", self.submissions)):
@@ -170,9 +176,8 @@ class Grader:
     def settings_hash(self):
         """A hash of what decides a grade besides the submission (grader, tests, limits)."""
         limits = asdict(self.options.limits)
-        mode = self.prepared.mode if self.prepared else self.options.sandbox
         text = json.dumps(
-            [GRADER_VERSION, self.assignment.fingerprint, limits, mode], sort_keys=True
+            [GRADER_VERSION, self.assignment.fingerprint, limits, self.mode], sort_keys=True
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -188,11 +193,10 @@ class Grader:
     # --- students -------------------------------------------------------------------
 
     def grade_one(self, sub):
-        """Grade one submission and write results/<student>.json; return its result."""
+        """Grade one submission here, in the sandbox; return its result."""
         result = student.grade_submission(self.prepared, sub, self.input_hash(sub))
         if runner.stopping():
             raise KeyboardInterrupt  # a run cut short by Ctrl-C is not a result
-        results.write(self.results_dir / f"{sub.student}.json", result)
         return result
 
     def _failed(self, sub, err):
@@ -203,26 +207,28 @@ class Grader:
             status=Status.NOT_GRADED,
             reason=f"internal grader error: {type(err).__name__}: {err}",
             max_score=self.assignment.max_score,
-            sandbox=self.prepared.mode,
+            sandbox=self.mode,
         )
 
-    def _collect(self, futures, done, progress):
-        for future in as_completed(futures):
-            sub = futures[future]
-            try:
-                result = future.result()
-            except Exception as err:  # noqa: BLE001 - one student's failure must not stop the class
-                result = self._failed(sub, err)
-            done[sub.student] = result
-            line = f"{sub.student}: " + (
-                f"{result.score:g}/{result.max_score:g}"
-                if result.graded
-                else f"not graded ({result.reason})"
-            )
-            if result.reason and result.graded:
-                line += f" [{result.reason}]"
-            self.log(line)
-            progress.step(sub.student)
+    def _done(self, sub, future, progress):
+        """Keep the result of one finished ``future`` (a failure is that student's reason)."""
+        try:
+            result = future.result()
+        except (GradingError, KeyboardInterrupt):
+            raise  # a worker that cannot grade at all stops the run
+        except Exception as err:  # noqa: BLE001 - one student's failure must not stop the class
+            result = self._failed(sub, err)
+        results.write(self.results_dir / f"{sub.student}.json", result)
+        line = f"{sub.student}: " + (
+            f"{result.score:g}/{result.max_score:g}"
+            if result.graded
+            else f"not graded ({result.reason})"
+        )
+        if result.reason and result.graded:
+            line += f" [{result.reason}]"
+        self.log(line)
+        progress.step(sub.student)
+        return result
 
     def _to_grade(self, subs):
         """The submissions to grade, and the results an earlier run left that still hold."""
@@ -241,22 +247,49 @@ class Grader:
             self.log(f"resuming: {len(done)} already graded, {len(todo)} to grade")
         return todo, done
 
-    def _grade_all(self, todo, done):
-        workers = max(1, self.options.workers or cores())
+    def _grade_all(self, pool, todo, done):
+        """Grade ``todo`` in ``pool``, a bounded number in flight, each result kept at once."""
         progress = Progress(len(todo), self.options.progress)
-        pool = ThreadPoolExecutor(max_workers=workers)
-        futures = {pool.submit(self.grade_one, sub): sub for sub in todo}
+        queue, pending = iter(todo), {}
         try:
-            self._collect(futures, done, progress)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
+            while True:
+                while len(pending) < pool.window and (sub := next(queue, None)) is not None:
+                    pending[pool.submit(sub, self.input_hash(sub))] = sub
+                if not pending:
+                    break
+                finished, _ = pool.wait(set(pending))
+                for future in finished:
+                    sub = pending.pop(future)
+                    done[sub.student] = self._done(sub, future, progress)
+        except BaseException:
             runner.stop_all()
-            pool.shutdown(wait=True)
+            pool.close(list(pending))
             kept = len(list(self.results_dir.glob("*.json")))
-            self.log(f"interrupted: {kept} result(s) kept; run the same command to continue")
+            self.log(f"stopped: {kept} result(s) kept; run the same command to continue")
             self.log_file.close()
             raise
-        pool.shutdown(wait=True)
+        pool.close()
+
+    def _pool(self):
+        """Where to grade: threads here, or the Dask cluster of ``--scheduler``."""
+        if self.options.scheduler is None:
+            self.prepare()
+            return pools.LocalPool(self.grade_one, max(1, self.options.workers or cores()))
+        prepare.check_cuts(self.assignment)
+        course = self.options.worker_course or str(self.course)
+        job = cluster.Job(course, self.assignment.name, self.options, self.settings_hash())
+        pool = pools.DaskPool(self.options.scheduler, job)
+        self.log(f"grading on the Dask cluster at {self.options.scheduler}")
+        if pool.dashboard:
+            self.log(f"Dask dashboard: {pool.dashboard}")
+            if self.options.progress:
+                print(f"coursekit grade: Dask dashboard at {pool.dashboard}", file=sys.stderr)
+        try:
+            self.warnings += pool.prepare()
+        except BaseException:
+            pool.close()
+            raise
+        return pool
 
     # --- the class ------------------------------------------------------------------
 
@@ -275,11 +308,11 @@ class Grader:
         except ingest.IngestError as err:
             raise GradingError(str(err)) from None
         self.log(f"found {len(subs)} submission(s) for {self.assignment.name}")
-        self.prepare()
+        pool = self._pool()
         warm = _warm_outputs() if self.options.outputs else None
         todo, done = self._to_grade(subs)
         try:
-            self._grade_all(todo, done)
+            self._grade_all(pool, todo, done)
         finally:
             if warm is not None:  # a daemon thread still importing at exit can crash
                 warm.join(timeout=120)
