@@ -30,7 +30,7 @@ submissions (a folder, or a .zip/.tar/.tar.gz of one):
 
 output folder:
   grades.csv        one row per student: points per test cell, total, status, reason, flags
-  report.html       score distribution, pass rate per test, runtimes, flagged submissions
+  report.html       students by status, scores, pass rates, named mistakes per task, runtimes, flags
   feedback/<student>/<assignment>/<notebook>.html
   autograded/<student>/<assignment>/<notebook>.ipynb   the graded notebooks
   gradebook.db      nbgrader gradebook; OUT is an nbgrader course: cd OUT && nbgrader
