@@ -63,6 +63,8 @@ def write(tmp_path, results):
         warnings=[],
         ingest_problems=[],
         mode="bwrap",
+        similar_pairs=[],
+        lms_lines=[],
     )
     path = tmp_path / "report.html"
     report.write_report(path, grader, results)

@@ -30,6 +30,8 @@ submissions (a folder, or a .zip/.tar/.tar.gz of one):
 
 output folder:
   grades.csv        one row per student: points per test cell, total, status, reason, flags
+  similarity.csv    pairs of near-identical answer code, with their score (grades unchanged)
+  canvas_import.csv / moodle_import.csv   with --roster: the grades for the LMS's import
   report.html       students by status, scores, pass rates, named mistakes per task, runtimes, flags
   feedback/<student>/<assignment>/<notebook>.html
   autograded/<student>/<assignment>/<notebook>.ipynb   the graded notebooks
@@ -131,6 +133,18 @@ def build_parser():
         metavar="PATH",
         help="with --scheduler: the course folder on the workers (default: the same path)",
     )
+    grade.add_argument(
+        "--roster",
+        type=Path,
+        metavar="FILE",
+        help="the Canvas gradebook export or Moodle grades export: also writes "
+        "DIR/canvas_import.csv or DIR/moodle_import.csv for the LMS's grade import",
+    )
+    grade.add_argument(
+        "--lms-assignment",
+        metavar="NAME",
+        help="with --roster: the assignment's name in the LMS (default: ASSIGNMENT)",
+    )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -159,6 +173,8 @@ def main(argv=None):
         progress=not args.quiet,
         scheduler=args.scheduler,
         worker_course=args.worker_course,
+        roster=args.roster,
+        lms_assignment=args.lms_assignment,
     )
     course = args.course or find_course(Path.cwd())
     signal.signal(signal.SIGTERM, _interrupt)
@@ -176,6 +192,8 @@ def main(argv=None):
         return 130
     for warning in grader.warnings:
         print(f"coursekit grade: warning: {warning}", file=sys.stderr)
+    for line in grader.lms_lines:
+        print(f"coursekit grade: roster: {line}", file=sys.stderr)
     print(summary["line"])
     print(f"results in {Path(args.out)}: grades.csv, report.html, feedback/")
     return 0

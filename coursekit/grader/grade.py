@@ -24,8 +24,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import cluster, ingest, pools, prepare, processes, results, runner, student
-from .assignment import AssignmentError, load_assignment
+from . import cluster, ingest, lms, pools, prepare, processes, results, runner, similarity, student
+from .assignment import ANSWER, AssignmentError, load_assignment
 from .prepare import GradingError
 from .results import Status, StudentResult
 from .sandbox import Limits
@@ -49,6 +49,8 @@ class Options:
     progress: bool = True
     outputs: bool = True  # feedback, gradebook, report (off in some benchmarks)
     scheduler: str | None = None  # a Dask scheduler's address: grade on that cluster
+    roster: Path | None = None  # a Canvas or Moodle export: write the LMS's import file
+    lms_assignment: str | None = None  # the assignment's name in the LMS (default: ours)
     worker_course: str | None = None  # the course's path on the workers (default: the same)
 
 
@@ -110,6 +112,8 @@ class Grader:
         self.echo = log
         self.warnings, self.ingest_problems = [], []
         self.prepared = None
+        self.roster = self._read_roster() if self.options.roster else None
+        self.similar_pairs, self.lms_lines = [], []
 
     @property
     def sandbox(self):
@@ -127,6 +131,23 @@ class Grader:
                 raise GradingError(f"the output folder must not contain the {name} folder")
         if inside(self.out, self.course / "solutions"):
             raise GradingError("the output folder must not be inside solutions/")
+
+    @property
+    def lms_name(self):
+        """The assignment's name in the LMS."""
+        return self.options.lms_assignment or self.assignment.name
+
+    def _read_roster(self):
+        """The roster of ``--roster``, checked before any grading (GradingError if unusable)."""
+        try:
+            roster = lms.read_roster(self.options.roster)
+            if roster.kind == lms.LMS.CANVAS:
+                lms.canvas_column(roster, self.lms_name)
+            else:
+                lms.moodle_column(roster, self.lms_name)
+        except lms.RosterError as err:
+            raise GradingError(f"--roster: {err}") from None
+        return roster
 
     def log(self, message):
         """Write ``message`` to grading.log (and echo it, if asked to)."""
@@ -329,6 +350,14 @@ class Grader:
         from . import outputs
 
         outputs.write_grades_csv(self.out / "grades.csv", self.assignment, ordered)
+        self._write_similarity(ordered)
+        if self.roster is not None:
+            matching = lms.write_import(
+                self.out, self.roster, ordered, self.lms_name, self.assignment.max_score
+            )
+            self.lms_lines = lms.summary_lines(matching)
+            for line in self.lms_lines:
+                self.log(f"{matching.kind}: {line}")
         if self.options.outputs:
             from . import report
 
@@ -336,6 +365,21 @@ class Grader:
             outputs.write_autograded(self.out, self.assignment, ordered)
             outputs.write_feedback(self.out, self.assignment, ordered)
             report.write_report(self.out / "report.html", self, ordered)
+
+    def _write_similarity(self, ordered):
+        """similarity.csv: the pairs of near-identical answer code (grades stay as they are)."""
+        codes = {r.student: similarity.answer_code(r) for r in ordered if r.graded}
+        given = [
+            text
+            for nb in self.assignment.notebooks
+            for c in nb.cells
+            if c.cell_type == "code"
+            for text in ((c.release, c.source) if c.role == ANSWER else (c.release,))
+        ]
+        self.similar_pairs = similarity.find_pairs(codes, boilerplate=given)
+        similarity.write_csv(self.out / "similarity.csv", self.similar_pairs)
+        if self.similar_pairs:
+            self.log(f"{len(self.similar_pairs)} pair(s) of similar submissions: similarity.csv")
 
 
 def _warm_outputs():

@@ -442,6 +442,30 @@ def _graded_sections(assignment, graded):
     return [*_scores(assignment, graded), *_mistakes(assignment, graded), *_runtimes(graded)]
 
 
+def _similar(pairs):
+    """The pairs of near-identical answer code (coursekit.grader.similarity), with scores."""
+    head = (
+        "<h2>Similar submissions</h2><p>Answer code compared after names, comments, layout "
+        "and the given code are taken out (similarity.csv; grades are not changed).</p>"
+    )
+    if not pairs:
+        return [head, "<p>No pair of submissions is near-identical.</p>"]
+    rows = "".join(
+        f"<tr><td>{html.escape(p.a)}</td><td>{html.escape(p.b)}</td><td>{p.score:.2f}</td>"
+        f"<td>{p.shared}</td></tr>"
+        for p in pairs
+    )
+    table = "<tr><th>student</th><th>student</th><th>score</th><th>shared fingerprints</th></tr>"
+    return [head, f"<table>{table}{rows}</table>"]
+
+
+def _roster(lines):
+    """How the LMS roster matched the submissions (``--roster``): nobody left unnamed."""
+    if not lines:
+        return []
+    return ["<h2>LMS roster</h2><ul>", *[f"<li>{html.escape(x)}</li>" for x in lines], "</ul>"]
+
+
 def write_report(path, grader, results):
     """Write the class report to ``path``.
 
@@ -469,6 +493,7 @@ def write_report(path, grader, results):
         *_graded_sections(assignment, graded),
         *_students(results),
     ]
+    parts += _similar(grader.similar_pairs) + _roster(grader.lms_lines)
     if grader.ingest_problems:
         parts += ["<h2>Problems in the submissions export</h2><ul>"]
         parts += [f"<li>{e(p)}</li>" for p in grader.ingest_problems] + ["</ul>"]
