@@ -68,7 +68,10 @@ def test_the_kubernetes_workers_run_dask_worker_with_what_bubblewrap_needs():
 
 def test_the_image_holds_the_course_its_venv_and_bubblewrap():
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
-    assert "bubblewrap" in dockerfile and "pip install --no-cache-dir -r requirements.txt" in dockerfile
+    assert (
+        "bubblewrap" in dockerfile
+        and "pip install --no-cache-dir -r requirements.txt" in dockerfile
+    )
     assert "WORKDIR /course" in dockerfile and "USER grader" in dockerfile
     yaml_text = (ROOT / "deploy" / "kubernetes.yaml").read_text()
     assert "--worker-course /course" in yaml_text

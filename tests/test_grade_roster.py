@@ -22,13 +22,13 @@ ALICE = '''def affine(x, W, b):
     result = shifted.copy()
     return result
 '''
-COPY = '''def affine(inputs, weights, bias):
+COPY = """def affine(inputs, weights, bias):
     # my own work
     p = np.matmul(inputs, weights)
     s = p + bias[np.newaxis, :]
     r = s.copy()
     return r
-'''
+"""
 ROSTER = """\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,toy (777),Current Score
     Points Possible,,,,,10.00,(read only)
 "Lovelace, Ada",11,S11,ada,RNN 101,,0
