@@ -8,6 +8,7 @@ must use only options that ``dask worker`` has, and run where the course and its
 import importlib.util
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -28,10 +29,20 @@ def options_of(args):
     return [a.split("=")[0] for a in args if a.startswith("--")]
 
 
-def test_the_slurm_jobs_start_a_dask_worker_in_the_course_venv():
+def make_certs(folder):
+    """The certificate of the SLURM example's docstring, made with its openssl command."""
+    command = re.search(r"openssl req .*?-out cert\.pem", load_slurm().__doc__, re.S).group(0)
+    subprocess.run(shlex.split(command.replace("\\\n", " ")), cwd=folder, check=True,
+                   capture_output=True)  # fmt: skip
+    return folder
+
+
+def test_the_slurm_jobs_start_a_dask_worker_over_tls_in_the_course_venv(tmp_path):
     slurm = load_slurm()
     cluster = slurm.make_cluster(
-        course="/srv/course", scheduler_options={"host": "127.0.0.1", "dashboard_address": None}
+        course="/srv/course",
+        certs=make_certs(tmp_path),
+        scheduler_options={"host": "127.0.0.1", "dashboard_address": None},
     )
     try:
         script = cluster.job_script()
@@ -44,11 +55,16 @@ def test_the_slurm_jobs_start_a_dask_worker_in_the_course_venv():
     assert args[0] == "/srv/course/.venv/bin/python"
     assert set(options_of(args)) <= WORKER_OPTIONS, set(options_of(args)) - WORKER_OPTIONS
     assert args[args.index("--nthreads") + 1] == "8"
-    assert re.search(r"tcp://127\.0\.0\.1:\d+", command)
+    assert re.search(r"tls://127\.0\.0\.1:\d+", command)
+    assert args[args.index("--tls-ca-file") + 1] == str(tmp_path / "cert.pem")
+    assert args[args.index("--local-directory") + 1] == "${TMPDIR:-/tmp}"
 
 
 def test_the_kubernetes_workers_run_dask_worker_with_what_bubblewrap_needs():
-    resource = yaml.safe_load((ROOT / "deploy" / "kubernetes.yaml").read_text())
+    resource, policy = yaml.safe_load_all((ROOT / "deploy" / "kubernetes.yaml").read_text())
+    own = {"dask.org/cluster-name": "coursekit-grade"}
+    assert policy["kind"] == "NetworkPolicy" and policy["spec"]["podSelector"]["matchLabels"] == own
+    assert policy["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": own}}]}]
     assert resource["apiVersion"] == "kubernetes.dask.org/v1"
     assert resource["kind"] == "DaskCluster"
     pod = resource["spec"]["worker"]["spec"]
@@ -75,3 +91,5 @@ def test_the_image_holds_the_course_its_venv_and_bubblewrap():
     assert "WORKDIR /course" in dockerfile and "USER grader" in dockerfile
     yaml_text = (ROOT / "deploy" / "kubernetes.yaml").read_text()
     assert "--worker-course /course" in yaml_text
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", "node_modules", "_build", "**/gradebook.db"} <= set(ignored)

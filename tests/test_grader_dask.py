@@ -129,3 +129,56 @@ def test_a_worker_with_another_version_of_the_course_refuses_to_grade(toy, clust
     assert done.returncode == 1
     assert "differs from the client's" in done.stderr
     assert results_in(root, "other") == 0
+
+
+ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,toy (5)
+    Points Possible,,,,,10.00
+"Lovelace, Ada",11,S11,ada,RNN 101,
+"""
+
+
+def test_the_roster_is_read_on_the_client_only(toy, cluster, tmp_path):
+    root, _ = toy
+    (tmp_path / "roster.csv").write_text(ROSTER)  # not where the workers could read it...
+    address = cluster[0].scheduler_address
+    done = grade(root, "roster", "--scheduler", address, "--roster", str(tmp_path / "roster.csv"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "13 submissions match no roster entry" in done.stderr
+    assert "Lovelace, Ada" in done.stderr  # on the roster, with no submission
+    assert (root / "roster" / "canvas_import.csv").exists()
+
+
+def test_a_plain_tcp_scheduler_off_this_machine_and_an_unsandboxed_cluster_are_refused(toy):
+    root, _ = toy
+    done = grade(root, "remote", "--scheduler", "tcp://10.1.2.3:8786")
+    assert done.returncode == 1 and "use tls://" in done.stderr
+    done = grade(root, "unsandboxed", "--scheduler", "tcp://127.0.0.1:1", "--sandbox", "none")
+    assert done.returncode == 1 and "--sandbox none cannot be used with --scheduler" in done.stderr
+
+
+def test_a_tls_cluster_gives_the_local_grades(toy, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    root, local = toy
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=coursekit", "-keyout", "key.pem", "-out", "cert.pem"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    pairs = {f"tls_{w}_{p}": v for w in ("scheduler", "worker", "client")
+             for p, v in (("cert", cert), ("key", key))}  # fmt: skip
+    security = Security(tls_ca_file=cert, require_encryption=True, **pairs)
+    for name, value in (("CA_FILE", cert), ("CLIENT__CERT", cert), ("CLIENT__KEY", key)):
+        monkeypatch.setenv(f"DASK_DISTRIBUTED__COMM__TLS__{name}", value)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, protocol="tls://", security=security,
+        host="127.0.0.1", dashboard_address=None,
+    ) as tls:  # fmt: skip
+        assert tls.scheduler_address.startswith("tls://")
+        done = grade(root, "tls", "--scheduler", tls.scheduler_address)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (root / "tls" / "grades.csv").read_text() == local

@@ -36,6 +36,7 @@ by default the client's own course path), and the same Python environment
 (requirements.txt, coursekit installed) for ``dask worker``. See book/instructors.md.
 """
 
+import hashlib
 import shutil
 import socket
 import threading
@@ -46,6 +47,29 @@ from pathlib import Path
 from . import processes, student
 from .ingest import Submission
 from .prepare import GradingError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def check_address(address):
+    """Refuse a scheduler that anyone on the network could join.
+
+    Whoever reaches a plain-TCP scheduler can run code on its workers (where the expected
+    values live), join as a worker and receive the submissions, or send the client
+    results. So the scheduler must be ``tls://`` (certificates from Dask's configuration,
+    ``distributed.comm.tls``; see book/instructors.md), or plain ``tcp://`` on this
+    machine's loopback only (a LocalCluster, an ssh tunnel, ``kubectl port-forward``).
+    """
+    scheme, _, rest = address.partition("://")
+    host = rest.rsplit(":", 1)[0].strip("[]") if ":" in rest else rest
+    if scheme == "tls" or (scheme == "tcp" and host in LOOPBACK):
+        return
+    raise GradingError(
+        f"--scheduler {address}: a plain-TCP scheduler off this machine lets anyone who "
+        "reaches it run code on the workers or send results; use tls:// with certificates "
+        "(Dask's distributed.comm.tls settings, see the instructors' page), or tunnel it "
+        "to tcp://127.0.0.1"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,12 +84,24 @@ class Job:
     options : grade.Options
     settings : str
         The client's settings hash; a worker whose own differs refuses to grade.
+    code : str
+        The client's :func:`code_hash`; a worker whose coursekit differs refuses to grade.
     """
 
     course: str
     assignment: str
     options: object
     settings: str
+    code: str
+
+
+def code_hash():
+    """A hash of coursekit's own source files (the grader, the checks, the reference maths)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -130,33 +166,68 @@ def _folder(job):
 
 
 def _prepare(job):
+    try:
+        return _prepare_here(job)
+    except GradingError as err:
+        raise GradingError(f"worker {socket.gethostname()}: {err}") from None
+
+
+def _prepare_here(job):
     from .grade import Grader  # grade imports the pools, which import this module
 
     processes.become_subreaper()  # every sandbox's processes are this process's to reap
     folder = _folder(job)
     (folder / "in").mkdir(parents=True, exist_ok=True)
-    options = replace(job.options, workers=1, progress=False, outputs=False, scheduler=None)
+    options = replace(
+        job.options, workers=1, progress=False, outputs=False, scheduler=None, roster=None
+    )
     grader = Grader(job.course, job.assignment, folder / "in", folder / "out", options)
-    if grader.settings_hash() != job.settings:
-        raise GradingError(
-            f"worker {socket.gethostname()}: its course at {job.course} or its coursekit "
-            "differs from the client's (another version of the tests, the limits or the "
-            "grader); check out the same commit on every machine"
-        )
     try:
+        if grader.settings_hash() != job.settings or code_hash() != job.code:
+            raise GradingError(
+                f"its course at {job.course} or its coursekit differs from the client's "
+                "(other tests, limits or grader code); check out the same commit everywhere"
+            )
         grader.prepare()
-    except GradingError as err:
-        raise GradingError(f"worker {socket.gethostname()}: {err}") from None
+    finally:
+        grader.log_file.close()
     return grader.prepared
 
 
 def prepare_task(job):
-    """Prepare ``job`` on this worker (once per process); the warnings it found."""
+    """Prepare ``job`` on this worker (once per process).
+
+    Parameters
+    ----------
+    job : Job
+
+    Returns
+    -------
+    list of str
+        The warnings the preparation found (as a local run gives them).
+
+    Raises
+    ------
+    GradingError
+        When this worker cannot grade: no bubblewrap, another version of the course or of
+        coursekit, a broken solution.
+    """
     return list(_PREPARED.get(job).warnings)
 
 
 def grade_task(job, parcel):
-    """Grade one submission on this worker; its :class:`.results.StudentResult`."""
+    """Grade one submission on this worker, in bubblewrap, and score it here.
+
+    Parameters
+    ----------
+    job : Job
+    parcel : Parcel
+        The submission's files and what ingest found about it.
+
+    Returns
+    -------
+    StudentResult
+    """
     prepared = _PREPARED.get(job)
     folder = _folder(job) / "in" / uuid.uuid4().hex
     try:

@@ -11,8 +11,9 @@ The steps, each a module of its own:
 4. :mod:`.outputs` and :mod:`.report`: grades.csv, the nbgrader gradebook, the graded
    notebooks, feedback and the report, from the results alone.
 
-:class:`Grader` runs them, students in parallel threads (each waits on its own sandboxed
-process), and stops cleanly on Ctrl-C, keeping every finished result.
+:class:`Grader` runs them, students in parallel threads here (each waits on its own
+sandboxed process) or as tasks on a Dask cluster (:mod:`.pools`, :mod:`.cluster`), and
+stops cleanly on Ctrl-C, keeping every finished result.
 """
 
 import hashlib
@@ -213,9 +214,9 @@ class Grader:
 
     # --- students -------------------------------------------------------------------
 
-    def grade_one(self, sub):
+    def grade_one(self, sub, input_hash):
         """Grade one submission here, in the sandbox; return its result."""
-        result = student.grade_submission(self.prepared, sub, self.input_hash(sub))
+        result = student.grade_submission(self.prepared, sub, input_hash)
         if runner.stopping():
             raise KeyboardInterrupt  # a run cut short by Ctrl-C is not a result
         return result
@@ -231,13 +232,23 @@ class Grader:
             sandbox=self.mode,
         )
 
-    def _done(self, sub, future, progress):
-        """Keep the result of one finished ``future`` (a failure is that student's reason)."""
+    def _done(self, sub, future, pool, progress):
+        """Keep the result of one finished ``future`` (a failure is that student's reason).
+
+        A worker that cannot grade at all (GradingError) and a task the cluster lost (a
+        cancelled task, a closed connection) stop the run instead: they say nothing of
+        the student, and the same command, run again, grades them.
+        """
         try:
             result = future.result()
         except (GradingError, KeyboardInterrupt):
-            raise  # a worker that cannot grade at all stops the run
+            raise
         except Exception as err:  # noqa: BLE001 - one student's failure must not stop the class
+            if pool.lost(err):
+                raise GradingError(
+                    f"the cluster lost the task of {sub.student} ({type(err).__name__}: {err}); "
+                    "run the same command again to continue"
+                ) from None
             result = self._failed(sub, err)
         results.write(self.results_dir / f"{sub.student}.json", result)
         line = f"{sub.student}: " + (
@@ -281,9 +292,10 @@ class Grader:
                 finished, _ = pool.wait(set(pending))
                 for future in finished:
                     sub = pending.pop(future)
-                    done[sub.student] = self._done(sub, future, progress)
+                    done[sub.student] = self._done(sub, future, pool, progress)
         except BaseException:
             runner.stop_all()
+            self._keep_finished(pending, pool, progress)
             pool.close(list(pending))
             kept = len(list(self.results_dir.glob("*.json")))
             self.log(f"stopped: {kept} result(s) kept; run the same command to continue")
@@ -291,14 +303,31 @@ class Grader:
             raise
         pool.close()
 
+    def _keep_finished(self, pending, pool, progress):
+        """Write the results that came back while the run was stopping."""
+        for future, sub in list(pending.items()):
+            if future.done() and not future.cancelled():
+                try:
+                    self._done(sub, future, pool, progress)
+                    del pending[future]
+                except BaseException:  # noqa: BLE001 - no result to keep; the run stops anyway
+                    pass
+
     def _pool(self):
         """Where to grade: threads here, or the Dask cluster of ``--scheduler``."""
         if self.options.scheduler is None:
             self.prepare()
             return pools.LocalPool(self.grade_one, max(1, self.options.workers or cores()))
+        if self.mode == "none":
+            raise GradingError(
+                "--sandbox none cannot be used with --scheduler: unsandboxed student code on "
+                "a worker could reach the scheduler and every other worker"
+            )
         prepare.check_cuts(self.assignment)
         course = self.options.worker_course or str(self.course)
-        job = cluster.Job(course, self.assignment.name, self.options, self.settings_hash())
+        job = cluster.Job(
+            course, self.assignment.name, self.options, self.settings_hash(), cluster.code_hash()
+        )
         pool = pools.DaskPool(self.options.scheduler, job)
         self.log(f"grading on the Dask cluster at {self.options.scheduler}")
         if pool.dashboard:

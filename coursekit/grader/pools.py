@@ -8,15 +8,19 @@ the same loop for both (a bounded number in flight, each result written as it ar
   submission, graded on a worker by :func:`.cluster.grade_task`.
 """
 
+import uuid
 from concurrent import futures as cf
+from concurrent.futures import CancelledError
 
 from . import cluster
+from .prepare import GradingError
+
+WAIT_FOR_WORKERS = 120
+"""Seconds to wait for a first worker before giving up."""
 
 
 class LocalPool:
-    """Grade in ``workers`` threads of this process with ``grade(sub)``."""
-
-    dashboard = None
+    """Grade in ``workers`` threads of this process with ``grade(sub, input_hash)``."""
 
     def __init__(self, grade, workers):
         self.grade, self.workers = grade, workers
@@ -29,7 +33,11 @@ class LocalPool:
 
     def submit(self, sub, input_hash):
         """Start grading ``sub``; a future of its StudentResult."""
-        return self.executor.submit(self.grade, sub)
+        return self.executor.submit(self.grade, sub, input_hash)
+
+    def lost(self, error):
+        """Whether ``error`` says the pool lost the task (never, here)."""
+        return False
 
     def wait(self, pending):
         """Block until one of ``pending`` is done: (done, still pending)."""
@@ -56,15 +64,22 @@ class DaskPool:
     def __init__(self, address, job):
         from distributed import Client
 
-        self.job = job
+        cluster.check_address(address)
+        self.job, self.run = job, uuid.uuid4().hex[:8]
         self.client = Client(address, timeout="30s")
-        self.dashboard = self.client.dashboard_link if self.client.scheduler_info() else None
+        self.dashboard = self.client.dashboard_link
 
     @property
     def window(self):
         """How many submissions to keep in flight: twice the cluster's threads, at least 8."""
-        threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
-        return max(8, 2 * threads)
+        return max(8, 2 * sum(self.client.nthreads().values()))
+
+    def lost(self, error):
+        """Whether ``error`` says the cluster lost the task (cancelled, connection closed),
+        rather than that grading the submission failed on a worker."""
+        from distributed.comm.core import CommClosedError
+
+        return isinstance(error, (CancelledError, CommClosedError))
 
     def prepare(self):
         """Prepare one worker now (the others do on their first task); its warnings.
@@ -72,12 +87,19 @@ class DaskPool:
         Raises the worker's GradingError (no bubblewrap there, another version of the
         course, a broken solution) before any submission is sent.
         """
+        try:
+            self.client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
+        except TimeoutError:
+            raise GradingError(
+                f"no Dask worker joined the scheduler in {WAIT_FOR_WORKERS} s: start workers "
+                "(see deploy/) and run the same command again"
+            ) from None
         return self.client.submit(cluster.prepare_task, self.job, pure=False).result()
 
     def submit(self, sub, input_hash):
         """Send ``sub``'s files to the cluster as one task; a future of its StudentResult."""
         parcel = cluster.Parcel.pack(sub, input_hash)
-        key = f"coursekit-grade-{sub.student}-{input_hash}"
+        key = f"coursekit-grade-{self.run}-{sub.student}-{input_hash}"
         return self.client.submit(cluster.grade_task, self.job, parcel, key=key, pure=False)
 
     def wait(self, pending):
