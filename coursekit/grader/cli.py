@@ -122,6 +122,13 @@ def build_parser():
         action="store_true",
         help="skip checking that the solutions score full marks in the sandbox",
     )
+    _add_cluster_and_lms(grade)
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _add_cluster_and_lms(grade):
+    """The options for grading on a Dask cluster and for the LMS's import file."""
     grade.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
@@ -145,8 +152,6 @@ def build_parser():
         metavar="NAME",
         help="with --roster: the assignment's name in the LMS (default: ASSIGNMENT)",
     )
-    grade.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
 
 
 def _interrupt(signum, frame):
