@@ -71,6 +71,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from .ingest import MOODLE as MOODLE_FOLDER
+from .outputs import fmt  # scores as grades.csv writes them (7.5, 18)
 
 __all__ = [
     "LMS",
@@ -83,7 +84,6 @@ __all__ = [
     "RosterOnly",
     "SubmissionOnly",
     "canvas_column",
-    "fmt",
     "fold",
     "match",
     "moodle_column",
@@ -441,20 +441,6 @@ def _settle(matching, row, claimed, ambiguity):
 
 
 # --- writing ----------------------------------------------------------------------------
-
-
-def fmt(score):
-    """A score as the import files write it (7.5, 18), like grades.csv.
-
-    Parameters
-    ----------
-    score : float
-
-    Returns
-    -------
-    str
-    """
-    return f"{score:g}"
 
 
 def _number(text):
