@@ -13,7 +13,7 @@ batches, then scores it on a fixed test set of 1000 sequences. Each setting is t
 once per seed (0 and 1 by default): one run's final error is noisy, since a constant
 learning rate keeps the weights moving, and two seeds show how much. Seeds are fixed, so
 a rerun on the same machine gives the same numbers. It writes book/data/adding_problem.json,
-which chapter 12 of the book reads.
+which chapter 14 of the book reads.
 
 Run from the repository root (about 5 to 7 minutes on one CPU core)::
 
