@@ -213,17 +213,26 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(site):
-    """Base URL of the site served by http.server on 127.0.0.1 (a free port)."""
-    handler = functools.partial(QuietHandler, directory=str(site))
+@contextmanager
+def serve(directory):
+    """Serve directory with http.server on 127.0.0.1 (a free port); yield its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """Base URL of the built site, served from 127.0.0.1."""
+    with serve(site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -435,6 +444,118 @@ def test_equations_render_with_no_raw_tex_left(browser, server, site, page):
     ]
     assert not raw, f"raw TeX visible: {raw}"
     assert not any(seen.problems().values()), seen.problems()
+
+
+MATHS_FAULTS = """() => {
+  const article = document.querySelector('article');
+  const prose = [];
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest('pre, code, .math, mjx-container, a, script, style')) {
+      prose.push(node.textContent);
+    }
+  }
+  const text = prose.join(' ');
+  const maths = [...article.querySelectorAll('.math')];
+  return {
+    errors: [...article.querySelectorAll('mjx-merror')].map(e => e.textContent),
+    backslashes: article.querySelectorAll('mjx-c.mjx-c5C').length,
+    untypeset: maths.filter(m => !m.querySelector('mjx-container'))
+      .map(m => m.textContent.trim().slice(0, 80)),
+    dollars: (text.match(/.{0,30}\\$.{0,30}/g) || []),
+    typed_references: (text.match(/\\(\\d{1,2}\\.\\d{1,2}\\)/g) || []),
+  };
+}"""
+"""What is wrong with the page's maths once MathJax has typeset it.
+
+errors: MathJax's error boxes (an unknown macro, a missing brace); backslashes: how many
+"\\" glyphs the typeset maths shows (TeX that MathJax printed instead of reading, such as
+``\\_`` in ``\\texttt``); untypeset: the page's maths elements MathJax left as text;
+dollars: a ``$`` in the prose, where the source's maths was not parsed as maths;
+typed_references: an equation number such as "(2.4)" typed as text instead of an {eq}
+reference, which points at nothing and goes stale when equations are renumbered.
+"""
+
+TOO_WIDE = """() => {
+  const article = document.querySelector('article');
+  const wide = [];
+  for (const pre of article.querySelectorAll('pre')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const kind = pre.closest('.cell_output, .output') ? 'output' : 'code';
+      const line = pre.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '');
+      wide.push(`${kind} ${pre.scrollWidth} > ${pre.clientWidth} px: ${line.slice(0, 60)}`);
+    }
+  }
+  for (const box of article.querySelectorAll('div.math')) {
+    const maths = box.querySelector('mjx-container');
+    if (maths && (maths.scrollWidth > box.clientWidth + 1
+                  || maths.scrollWidth > maths.clientWidth + 1)) {
+      const name = box.querySelector('.eqno')?.textContent.replace('#', '') || box.id || '';
+      wide.push(`maths ${maths.scrollWidth} > ${box.clientWidth} px: ${name}`);
+    }
+  }
+  return wide;
+}"""
+"""Every code, output or display-maths block wider than the column it sits in."""
+
+
+@pytest.mark.parametrize("page", PAGES, ids=ids(PAGES))
+def test_maths_typesets_with_no_error_literal_tex_or_typed_reference(browser, server, page):
+    with visit(browser, server, f"{page}.html") as (tab, seen):
+        faults = tab.evaluate(MATHS_FAULTS)
+    assert not faults["errors"], f"MathJax errors: {faults['errors']}"
+    assert faults["backslashes"] == 0, f"{faults['backslashes']} backslashes shown in maths"
+    assert not faults["untypeset"], f"maths left untypeset: {faults['untypeset']}"
+    assert not faults["dollars"], f"unparsed $ in the text: {faults['dollars']}"
+    assert not faults["typed_references"], f"typed equation numbers: {faults['typed_references']}"
+    assert not any(seen.problems().values()), seen.problems()
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=ids(CHAPTERS))
+def test_code_outputs_and_maths_fit_the_column_at_1280_px(browser, server, page):
+    with visit(browser, server, f"{page}.html", viewport=(1280, 900)) as (tab, seen):
+        wide = tab.evaluate(TOO_WIDE)
+    assert not wide, f"{len(wide)} blocks scroll sideways:\n" + "\n".join(wide)
+    assert not any(seen.problems().values()), seen.problems()
+
+
+FAULTY_PAGE = """\
+# Faults
+
+A literal macro in text mode: $\\texttt{h\\_t}$, and $\\frac{1}{$ broken.
+
+<p>An HTML block keeps its dollars: $x_t$.</p>
+
+As equation (1.1) shows.
+
+```python
+a_line_that_is_far_too_long = "for the column of the page, even at 1280 pixels wide, and more"
+```
+
+$$
+x_1 + x_2 + x_3 + x_4 + x_5 + x_6 + x_7 + x_8 + x_9 + x_{10} + x_{11} + x_{12} + x_{13}
++ x_{14} + x_{15} + x_{16} + x_{17} + x_{18} + x_{19} + x_{20} + x_{21} + x_{22} + x_{23}
+$$
+"""
+
+
+def test_maths_and_width_checks_find_each_fault_in_a_faulty_page(
+    browser, jupyter_book, tmp_path
+):
+    from test_book import make_book
+
+    book = make_book(tmp_path, {"intro": "# Intro\n", "faults": FAULTY_PAGE})
+    result = jupyter_book(book)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with serve(book / "_build" / "html") as base:
+        with visit(browser, base, "book/faults.html") as (tab, _):
+            faults = tab.evaluate(MATHS_FAULTS)
+            wide = tab.evaluate(TOO_WIDE)
+    assert faults["errors"], "the unclosed brace is a MathJax error"
+    assert faults["backslashes"] >= 1, "\\texttt shows its \\_"
+    assert any("x_t" in d for d in faults["dollars"]), faults["dollars"]
+    assert faults["typed_references"] == ["(1.1)"]
+    assert [w.split()[0] for w in wide] == ["code", "maths"], wide
 
 
 def framework_tab_sets(tab):

@@ -3,11 +3,15 @@
     coursekit grade ASSIGNMENT SUBMISSIONS --out DIR [options]
     python -m coursekit grade ASSIGNMENT SUBMISSIONS --out DIR [options]
 
-ASSIGNMENT is the name of a folder in the course's ``solutions/`` (the nbgrader source
-folder), e.g. ``01_rnn_cell``; the course is the current folder or the nearest parent
-holding ``nbgrader_config.py`` (or ``--course``). SUBMISSIONS is an LMS export (zip or
-folder; see :mod:`coursekit.grader.ingest` for the supported naming). Everything is
-written to DIR: grades.csv, report.html, feedback/, gradebook.db, results/, grading.log.
+ASSIGNMENT is the name of a folder in the course's solutions/ (the nbgrader source
+folder), e.g. 01_rnn_cell; the course is the current folder or the nearest parent
+holding nbgrader_config.py (or --course). SUBMISSIONS is an LMS export: a zip or a
+folder, named as listed below. Everything is written to DIR: grades.csv, report.html,
+feedback/, gradebook.db, results/, grading.log.
+
+Only the standard library and :mod:`.sandbox` are imported here, so that ``coursekit
+--help`` and ``coursekit check`` work in a student's install, which has no nbgrader; the
+grader itself is imported when the command runs.
 """
 
 import argparse
@@ -15,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .grade import Grader, GradingError, Options, cores
+from .processes import cores
 from .sandbox import Limits
 
 EPILOG = """\
@@ -68,10 +72,8 @@ def parse_timeout(text):
         raise argparse.ArgumentTypeError(f"not a timeout: {text!r}") from None
 
 
-def build_parser():
-    """The argument parser of ``coursekit`` and its ``grade`` command."""
-    parser = argparse.ArgumentParser(prog="coursekit", description="Tools for the RNN course.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_grade_command(commands):
+    """Add ``grade`` and its options to the ``coursekit`` command's subparsers."""
     grade = commands.add_parser(
         "grade",
         help="grade a class's submissions of one assignment in a sandbox",
@@ -124,7 +126,6 @@ def build_parser():
     )
     _add_cluster_and_lms(grade)
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
 
 
 def _add_cluster_and_lms(grade):
@@ -158,9 +159,17 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv=None):
-    """Run ``coursekit grade`` with ``argv``; return the exit status (0, 1 or 130)."""
-    args = build_parser().parse_args(argv)
+def grade(args):
+    """Run ``coursekit grade`` with its parsed arguments; return the exit status (0, 1, 130)."""
+    try:
+        from .grade import Grader, GradingError, Options
+    except ImportError as err:
+        print(
+            f"coursekit grade: error: {err}: the grader needs the instructor's install, "
+            "pip install 'coursekit[grader]' (or the course's requirements.txt)",
+            file=sys.stderr,
+        )
+        return 1
     cell_timeout, notebook_timeout = args.timeout
     notebook_timeout = args.notebook_timeout or notebook_timeout or max(600.0, cell_timeout)
     limits = Limits(

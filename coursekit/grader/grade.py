@@ -18,7 +18,6 @@ stops cleanly on Ctrl-C, keeping every finished result.
 
 import hashlib
 import json
-import os
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from .results import Status, StudentResult
 from .sandbox import Limits
 from .source import inside
 
-__all__ = ["Grader", "GradingError", "Options", "cores"]
+__all__ = ["Grader", "GradingError", "Options"]
 
 GRADER_VERSION = "4"
 
@@ -53,14 +52,6 @@ class Options:
     roster: Path | None = None  # a Canvas or Moodle export: write the LMS's import file
     lms_assignment: str | None = None  # the assignment's name in the LMS (default: ours)
     worker_course: str | None = None  # the course's path on the workers (default: the same)
-
-
-def cores():
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 class Progress:
@@ -317,7 +308,9 @@ class Grader:
         """Where to grade: threads here, or the Dask cluster of ``--scheduler``."""
         if self.options.scheduler is None:
             self.prepare()
-            return pools.LocalPool(self.grade_one, max(1, self.options.workers or cores()))
+            return pools.LocalPool(
+                self.grade_one, max(1, self.options.workers or processes.cores())
+            )
         if self.mode == "none":
             raise GradingError(
                 "--sandbox none cannot be used with --scheduler: unsandboxed student code on "

@@ -154,3 +154,11 @@ def _wait_until(done, seconds):
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
     return True
+
+
+def cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
