@@ -16,9 +16,9 @@ import pytest
 from grader_fixtures import course
 
 from coursekit import checks, protocol
+from coursekit.__main__ import build_parser
 from coursekit.grader import compare, cut, fingerprint, ingest, rebuild, scan
 from coursekit.grader.assignment import blank_answer, load_assignment, read_json_notebook
-from coursekit.__main__ import build_parser
 from coursekit.grader.cli import parse_timeout
 from coursekit.grader.kit import STUDENT_MODULES, build_kit
 from coursekit.grader.runner import CellRun, CellStatus

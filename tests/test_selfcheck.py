@@ -53,7 +53,9 @@ def coursekit_check(path, *options):
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
-TASK_LINE = re.compile(r"^  (Task \d+:.*?)\s{2,}(passed|failed|not attempted|graded by hand)$", re.M)
+TASK_LINE = re.compile(
+    r"^  (Task \d+:.*?)\s{2,}(passed|failed|not attempted|graded by hand)$", re.M
+)
 
 
 def task_lines(stdout):

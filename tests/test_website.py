@@ -300,11 +300,8 @@ def wait_for_maths(page):
 
 
 @contextmanager
-def visit(browser, server, path, mode="light", viewport=(1280, 900), lands_on=None):
-    """Open server/path in a fresh browser context (the theme in `mode`); yield (page, Visit).
-
-    lands_on: the path the page forwards to, for a page that redirects.
-    """
+def visit(browser, server, path, mode="light", viewport=(1280, 900)):
+    """Open server/path in a fresh browser context (the theme in `mode`); yield (page, Visit)."""
     context = browser.new_context(
         viewport={"width": viewport[0], "height": viewport[1]},
         accept_downloads=True,
@@ -325,8 +322,6 @@ def visit(browser, server, path, mode="light", viewport=(1280, 900), lands_on=No
     try:
         response = page.goto(server + path, wait_until="load")
         assert response is not None and response.status == 200, f"{path}: {response}"
-        if lands_on:
-            page.wait_for_url(server + lands_on, wait_until="load")
         wait_for_maths(page)
         assert page.evaluate("document.documentElement.dataset.theme") == mode
         yield page, seen
@@ -376,10 +371,21 @@ SITE_PAGES = [*PAGES, "genindex", "search"]
 """The TOC's pages, the general index and the search page."""
 
 
-def test_start_page_forwards_to_the_introduction(browser, server):
-    with visit(browser, server, "index.html", lands_on=f"{PAGES[0]}.html") as (tab, seen):
-        assert tab.locator("article h1").first.is_visible()
+def test_landing_page_is_a_real_page_that_leads_to_book_exercises_teaching_and_wheel(
+    browser, server, site
+):
+    assert "http-equiv" not in (site / "index.html").read_text().lower(), "not a redirect"
+    with visit(browser, server, "index.html") as (tab, seen):
+        assert tab.locator("article h1").first.inner_text().startswith("Recurrent neural")
+        hrefs = tab.eval_on_selector_all(
+            "article a", "links => links.map(a => a.getAttribute('href'))"
+        )
+        response = tab.request.get(urljoin(server, next(h for h in hrefs if h.endswith(".whl"))))
+        wheel = response.body()
         assert not any(seen.problems().values()), seen.problems()
+    for page in ("book/intro.html", "book/exercises/01_rnn_cell.html", "book/instructors.html"):
+        assert page in hrefs, f"the landing page does not link to {page}"
+    assert response.status == 200 and wheel[:2] == b"PK", "the wheel downloads as a zip"
 
 
 @pytest.mark.parametrize("page", SITE_PAGES, ids=ids(SITE_PAGES))
@@ -539,9 +545,7 @@ $$
 """
 
 
-def test_maths_and_width_checks_find_each_fault_in_a_faulty_page(
-    browser, jupyter_book, tmp_path
-):
+def test_maths_and_width_checks_find_each_fault_in_a_faulty_page(browser, jupyter_book, tmp_path):
     from test_book import make_book
 
     book = make_book(tmp_path, {"intro": "# Intro\n", "faults": FAULTY_PAGE})
@@ -871,8 +875,7 @@ def test_screenshot_of_a_key_page_is_saved(browser, server, name, path, mode, el
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
     target.unlink(missing_ok=True)
-    lands_on = f"{PAGES[0]}.html" if path == "index.html" else None
-    with visit(browser, server, path, mode=mode, lands_on=lands_on) as (tab, seen):
+    with visit(browser, server, path, mode=mode) as (tab, seen):
         if element:
             tab.locator(element).first.evaluate("e => e.scrollIntoView({block: 'center'})")
         tab.screenshot(path=str(target))
