@@ -15,12 +15,16 @@ grader itself is imported when the command runs.
 """
 
 import argparse
+import importlib.util
 import signal
 import sys
 from pathlib import Path
 
 from .processes import cores
 from .sandbox import Limits
+
+GRADER_NEEDS = ("nbformat", "nbgrader", "mistune", "sqlalchemy")
+"""What the grader imports beyond a student's install (the ``[grader]`` extra)."""
 
 EPILOG = """\
 submissions (a folder, or a .zip/.tar/.tar.gz of one):
@@ -161,15 +165,15 @@ def _interrupt(signum, frame):
 
 def grade(args):
     """Run ``coursekit grade`` with its parsed arguments; return the exit status (0, 1, 130)."""
-    try:
-        from .grade import Grader, GradingError, Options
-    except ImportError as err:
+    missing = [name for name in GRADER_NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
         print(
-            f"coursekit grade: error: {err}: the grader needs the instructor's install, "
-            "pip install 'coursekit[grader]' (or the course's requirements.txt)",
+            f"coursekit grade: error: {', '.join(missing)} not installed: the grader needs the "
+            "instructor's install, pip install 'coursekit[grader]' (or requirements.txt)",
             file=sys.stderr,
         )
         return 1
+    from .grade import Grader, GradingError, Options
     cell_timeout, notebook_timeout = args.timeout
     notebook_timeout = args.notebook_timeout or notebook_timeout or max(600.0, cell_timeout)
     limits = Limits(
