@@ -6,6 +6,7 @@ import io
 import json
 import os
 import socket
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -628,3 +629,29 @@ def test_the_grader_hides_the_coursekit_it_runs_from(tmp_path):
     grader.prepare()
 
     assert Path(coursekit.__file__).parent in grader.sandbox.protect
+
+
+def git_course(root, ignore=""):
+    """The toy course in a new git work tree, with ``ignore`` as its .gitignore."""
+    course_dir = course.make_course(root)
+    subprocess.run(["git", "init", "-q", str(course_dir)], check=True)
+    (course_dir / ".gitignore").write_text(ignore)
+    course.write(root / "subs" / "ok" / "toy.ipynb", course.notebook())
+    return course_dir
+
+
+@pytest.mark.parametrize(
+    "ignore, out, warned",
+    [("", "grading/toy", True), ("grading/\n", "grading/toy", False), ("", None, False)],
+    ids=["inside, not ignored", "inside, ignored", "outside the work tree"],
+)
+def test_grader_warns_when_git_would_take_in_the_output_folder(tmp_path, ignore, out, warned):
+    from coursekit.grader.grade import Grader, Options
+
+    course_dir = git_course(tmp_path / "course", ignore)
+    folder = course_dir / out if out else tmp_path / "elsewhere"
+    grader = Grader(course_dir, "toy", tmp_path / "course" / "subs", folder, Options())
+    warnings = [w for w in grader.warnings if "git add ." in w]
+    assert bool(warnings) == warned, grader.warnings
+    if warned:
+        assert str(course_dir.resolve()) in warnings[0]

@@ -103,6 +103,7 @@ class Grader:
         self._log_lock = threading.Lock()
         self.echo = log
         self.warnings, self.ingest_problems = [], []
+        self._warn_if_git_would_add_the_output()
         self.prepared = None
         self.roster = self._read_roster() if self.options.roster else None
         self.similar_pairs, self.lms_lines = [], []
@@ -123,6 +124,18 @@ class Grader:
                 raise GradingError(f"the output folder must not contain the {name} folder")
         if inside(self.out, self.course / "solutions"):
             raise GradingError("the output folder must not be inside solutions/")
+
+    def _warn_if_git_would_add_the_output(self):
+        from . import outputs
+
+        tree = outputs.unignored_in_git(self.out)
+        if tree is not None:
+            self.warnings.append(
+                f"the output folder {self.out} is inside the git work tree {tree} and not "
+                "ignored: students' grades and notebooks are one `git add .` away from a "
+                "commit. Add it to that tree's .gitignore (the course ignores grading/)."
+            )
+            self.log(f"WARNING: {self.out} is inside the git work tree {tree}, not ignored")
 
     @property
     def lms_name(self):

@@ -23,6 +23,7 @@
 
 import csv
 import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -43,6 +44,30 @@ c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
 c.CourseDirectory.feedback_directory = "nbgrader_feedback"
 c.CsvExportPlugin.to = "nbgrader_grades.csv"
 '''
+
+
+def unignored_in_git(folder):
+    """The git work tree that would take ``folder`` in with ``git add .``, or None.
+
+    None when ``folder`` is outside every git work tree, when git ignores it, or when
+    git is not installed. ``folder`` must exist.
+    """
+    folder = Path(folder).resolve()
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if top.returncode != 0:
+            return None
+        ignored = subprocess.run(
+            ["git", "-C", top.stdout.strip(), "check-ignore", "-q", str(folder)], timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return None if ignored.returncode == 0 else Path(top.stdout.strip())
 
 
 def fmt(x):
