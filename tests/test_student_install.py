@@ -44,7 +44,7 @@ def run(command):
 def installed(python):
     """{name: version} of what pip lists in the environment of ``python``."""
     listing = run([python, "-m", "pip", "list", "--format", "json"]).stdout
-    return {p["name"].lower(): p["version"] for p in json.loads(listing)}
+    return {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(listing)}
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +160,11 @@ def test_framework_exercise_fails_blank_and_passes_solved_with_the_frameworks_ex
     frameworks_env, assignment, tmp_path
 ):
     check_blank_and_solved(frameworks_env, assignment, tmp_path)
+
+
+def test_every_page_names_the_wheel_the_book_builds():
+    from student_wheel import wheel_name
+
+    pages = [*(ROOT / "book").rglob("*.md"), ROOT / "index.md", ROOT / "README.md"]
+    named = {m for p in pages for m in re.findall(r"coursekit-\d[\w.\-]*\.whl", p.read_text())}
+    assert named == {wheel_name()}, named
