@@ -64,6 +64,22 @@ def test_the_code_passes_the_linter(command):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
 
 
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_the_books_code_cells_pass_the_linter_at_79_columns(command, tmp_path):
+    import jupytext
+
+    for chapter in sorted((ROOT / "book").glob("[0-9][0-9]_*.md")):
+        notebook = jupytext.read(chapter)
+        jupytext.write(notebook, tmp_path / f"{chapter.stem}.ipynb")
+    ruff = Path(sys.executable).parent / "ruff"
+    config = ["--config", str(ROOT / "book" / "ruff-cells.toml")]
+    done = subprocess.run(
+        [ruff, *command, *config, "."], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert len(list(tmp_path.glob("*.ipynb"))) >= 12
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
+
+
 @pytest.mark.parametrize(
     "test_file, status",
     [

@@ -174,6 +174,7 @@ def grade(args):
         )
         return 1
     from .grade import Grader, GradingError, Options
+
     cell_timeout, notebook_timeout = args.timeout
     notebook_timeout = args.notebook_timeout or notebook_timeout or max(600.0, cell_timeout)
     limits = Limits(
