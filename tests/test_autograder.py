@@ -404,7 +404,7 @@ def test_wrong_answer_replaces_a_solution_cell_and_defines_the_tested_names(wron
     assert tested <= defined_names(wrong.code), f"{wrong.id} does not define {tested}"
 
 
-REFERENCE_MODULES = r"(rnn|lstm|gru|wrappers|heads|gradients|interop|grader)"
+REFERENCE_MODULES = r"(rnn|lstm|gru|wrappers|heads|gradients|interop|decoding|grader)"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

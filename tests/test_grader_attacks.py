@@ -46,6 +46,14 @@ def rnn_forward(x, h0, params, activation="tanh"):
     return h.numpy().astype(np.result_type(x, h0))
 """
 
+TORCH_SOFTMAX = """
+def softmax_temperature(logits, temperature=1.0):
+    import torch
+    if not temperature > 0:
+        raise ValueError(temperature)
+    return torch.softmax(torch.from_numpy(logits) / temperature, dim=-1).numpy()
+"""
+
 TORCH_BPTT = """
 def clip_by_global_norm(grads, max_norm):
     import torch
@@ -108,6 +116,7 @@ def students(assignment):
             "torch": {"clip_by_global_norm": TORCH_BPTT},
             "typed_grad_check": {"grad_check": TYPED_GRAD_CHECK},
         },
+        "08_sampling_decoding": {"torch": {"softmax_temperature": TORCH_SOFTMAX}},
         "07_pytorch_training": {
             "analytic_model": {"AddingModel": ANALYTIC_MODEL, "experiment": ANALYTIC_EXPERIMENT},
             "lying_helpers": {"AddingModel": ANALYTIC_MODEL, "experiment": LYING_HELPERS},
@@ -120,7 +129,14 @@ def students(assignment):
 
 @pytest.fixture(
     scope="module",
-    params=["01_rnn_cell", "02_unrolling", "03_bptt", "04_lstm_gru", "07_pytorch_training"],
+    params=[
+        "01_rnn_cell",
+        "02_unrolling",
+        "03_bptt",
+        "04_lstm_gru",
+        "07_pytorch_training",
+        "08_sampling_decoding",
+    ],
 )
 def graded(request, tmp_path_factory):
     assignment = request.param
