@@ -66,7 +66,7 @@ def main():
     ]
     print("| install | packages | MB on disk | seconds |\n|---|---:|---:|---:|")
     for name, pip_args in installs:
-        folder = out / re.sub(r"\W", "_", name)
+        folder = out / ("venv_" + re.sub(r"\W", "_", name))
         packages, mb, seconds = install(folder, pip_args, constraints)
         print(f"| {name} | {packages} | {mb:.0f} | {seconds:.1f} |", flush=True)
         shutil.rmtree(folder)
