@@ -11,11 +11,39 @@ Forecasting windows. From a series s_0, s_1, ..., s_{L-1} and a window length n,
 
 so each window of n consecutive values predicts the value that follows it
 (:func:`make_windows`); :func:`chronological_split` keeps the last windows for validation.
+
+Text for the language-model chapter, from :mod:`coursekit.text`: :func:`load_text` (a
+public-domain book shipped in the package), the character :class:`Vocabulary` (encode,
+decode), :func:`train_validation_split` and :func:`bptt_windows` ((batch, time) windows
+for truncated BPTT, each row continuing the same row of the window before).
 """
 
 import numbers
 
 import numpy as np
+
+from coursekit.text import (
+    DEFAULT_TEXT,
+    Vocabulary,
+    bptt_windows,
+    load_text,
+    train_validation_split,
+)
+
+__all__ = [
+    "DEFAULT_TEXT",
+    "Vocabulary",
+    "adding_problem",
+    "bptt_windows",
+    "chronological_split",
+    "cosine_forecasting",
+    "load_text",
+    "make_windows",
+    "next_number",
+    "sequence_classification",
+    "sine_forecasting",
+    "train_validation_split",
+]
 
 
 def _check_int(name, value, minimum, what=""):

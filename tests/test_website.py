@@ -78,6 +78,8 @@ SEARCHES = [
     ("forget gate", "book/05_lstm"),
     ("backpropagation through time", "book/04_bptt"),
     ("many-to-one", "book/07_topologies"),
+    ("exposure bias", "book/08_encoder_decoder"),
+    ("perplexity", "book/11_language_model"),
 ]
 
 

@@ -10,7 +10,7 @@ static scan of the student's code (:mod:`.scan`) flags imports of anything else.
 import shutil
 from pathlib import Path
 
-STUDENT_MODULES = ("activations", "cases", "checks", "data", "plotting", "protocol")
+STUDENT_MODULES = ("activations", "cases", "checks", "data", "plotting", "protocol", "text")
 """coursekit modules (or sub-packages) a submission may import and use while graded."""
 
 _SUPPORT = ("__init__", "_validate")
