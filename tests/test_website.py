@@ -530,7 +530,8 @@ def test_code_outputs_and_maths_fit_the_column_at_1280_px(browser, server, page)
 FAULTY_PAGE = """\
 # Faults
 
-A literal macro in text mode: $\\texttt{h\\_t}$, and $\\frac{1}{$ broken.
+A literal macro in text mode: $\\texttt{h\\_t}$, a TeX error: $x^^2$, and a brace
+left open, which MathJax leaves as text: $\\frac{1}{$.
 
 <p>An HTML block keeps its dollars: $x_t$.</p>
 
@@ -557,7 +558,8 @@ def test_maths_and_width_checks_find_each_fault_in_a_faulty_page(browser, jupyte
         with visit(browser, base, "book/faults.html") as (tab, _):
             faults = tab.evaluate(MATHS_FAULTS)
             wide = tab.evaluate(TOO_WIDE)
-    assert faults["errors"], "the unclosed brace is a MathJax error"
+    assert faults["errors"], faults
+    assert faults["untypeset"] == ["\\(\\frac{1}{\\)"], faults
     assert faults["backslashes"] >= 1, "\\texttt shows its \\_"
     assert any("x_t" in d for d in faults["dollars"]), faults["dollars"]
     assert faults["typed_references"] == ["(1.1)"]

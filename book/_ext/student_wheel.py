@@ -6,7 +6,8 @@ this extension builds ``coursekit-<version>-py3-none-any.whl`` from the reposito
 ``_downloads/wheel/`` of the output, with the setuptools of the build's environment and
 no network (``pip wheel --no-deps --no-build-isolation``, from a temporary copy of the
 package so that the work tree gets no ``build/`` folder). A failed build stops the book
-build with pip's message.
+build with pip's message. The package is the book's own: the ``pyproject.toml`` next to
+``_config.yml`` (a book without one, such as the tests' small books, gets no wheel).
 
 Pages link to the wheel with the ``wheel`` role, which writes the link relative to the
 page: ``{wheel}`the coursekit wheel``` (the role's text is the link's text).
@@ -23,6 +24,7 @@ from docutils import nodes
 from sphinx.errors import ExtensionError
 
 ROOT = Path(__file__).resolve().parents[2]
+"""The repository this extension lies in (the default package to build)."""
 FOLDER = "_downloads/wheel"
 """Where the wheel lies in the HTML output."""
 PACKAGE_FILES = ("pyproject.toml", "LICENSE", "coursekit")
@@ -61,14 +63,16 @@ def wheel_role(name, rawtext, text, lineno, inliner, options=None, content=None)
     """``{wheel}`text``` : a link from this page to the wheel in ``_downloads/wheel/``."""
     env = inliner.document.settings.env
     depth = env.docname.count("/")
-    uri = "../" * depth + f"{FOLDER}/{wheel_name()}"
+    uri = "../" * depth + f"{FOLDER}/{wheel_name(Path(env.srcdir))}"
     node = nodes.reference(rawtext, text, refuri=uri, classes=["download", "wheel"])
     return [node], []
 
 
 def on_builder_inited(app):
-    if app.builder.format == "html":
-        build_wheel(Path(app.outdir) / FOLDER)
+    """Build the wheel of the book's own package; a book without pyproject.toml has none."""
+    root = Path(app.srcdir)
+    if app.builder.format == "html" and (root / "pyproject.toml").is_file():
+        build_wheel(Path(app.outdir) / FOLDER, root)
 
 
 def setup(app):
