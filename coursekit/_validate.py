@@ -5,6 +5,8 @@ array of the wrong shape reads which argument was wrong, the shape it had and th
 that was expected, instead of meeting a silent broadcast three functions later.
 """
 
+import numbers
+
 import numpy as np
 
 
@@ -60,3 +62,18 @@ def check_truncate(truncate):
     if truncate < 1:
         raise ValueError(f"truncate must be a positive number of steps or None, got {truncate}")
     return truncate
+
+
+def check_int(name, value, minimum, maximum=None, what=""):
+    """``value`` as an int, checked: ``minimum <= value`` (``<= maximum`` when given).
+
+    Raises TypeError for a non-integer (a bool included) and ValueError out of range; the
+    message names ``name`` and, when given, ``what`` the bound means.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        reason = f" ({what})" if what else ""
+        raise ValueError(f"{name} must be at least {minimum}{upper}{reason}, got {value}")
+    return int(value)

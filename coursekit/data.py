@@ -18,10 +18,9 @@ decode), :func:`train_validation_split` and :func:`bptt_windows` ((batch, time) 
 for truncated BPTT, each row continuing the same row of the window before).
 """
 
-import numbers
-
 import numpy as np
 
+from coursekit._validate import check_int
 from coursekit.text import (
     DEFAULT_TEXT,
     Vocabulary,
@@ -44,15 +43,6 @@ __all__ = [
     "sine_forecasting",
     "train_validation_split",
 ]
-
-
-def _check_int(name, value, minimum, what=""):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        reason = f" ({what})" if what else ""
-        raise ValueError(f"{name} must be at least {minimum}{reason}, got {value}")
-    return int(value)
 
 
 def _check_windows(X, y):
@@ -93,7 +83,7 @@ def make_windows(series, n_steps):
     series = np.asarray(series)
     if series.ndim != 1:
         raise ValueError(f"series has shape {series.shape}, expected a 1-D series of shape (L,)")
-    n_steps = _check_int("n_steps", n_steps, 1)
+    n_steps = check_int("n_steps", n_steps, 1)
     if n_steps >= len(series):
         raise ValueError(
             f"n_steps = {n_steps} leaves no window with a target in a series of length "
@@ -142,7 +132,7 @@ def chronological_split(X, y, n_val):
     y_val : ndarray of shape (n_val, ...)
     """
     _check_windows(X, y)
-    n_val = _check_int("n_val", n_val, 1, "at least one validation window")
+    n_val = check_int("n_val", n_val, 1, what="at least one validation window")
     N = X.shape[0]
     if n_val >= N:
         raise ValueError(
@@ -239,8 +229,8 @@ def cosine_forecasting(
 
 
 def _periodic(name, n_points, x_min, x_max, n_steps, val_fraction, n_val, dtype):
-    n_points = _check_int("n_points", n_points, 2)
-    n_steps = _check_int("n_steps", n_steps, 1)
+    n_points = check_int("n_points", n_points, 2)
+    n_steps = check_int("n_steps", n_steps, 1)
     if not x_max > x_min:
         raise ValueError(f"x_max must be greater than x_min = {x_min}, got {x_max}")
     if n_steps >= n_points:
@@ -293,8 +283,8 @@ def next_number(n=100, n_steps=10, scale=True, dtype=np.float32):
         the last n_steps numbers; ``y_query`` (1, 1) the true next number n / c;
         ``scale`` the float c.
     """
-    n = _check_int("n", n, 2)
-    n_steps = _check_int("n_steps", n_steps, 1)
+    n = check_int("n", n, 2)
+    n_steps = check_int("n_steps", n_steps, 1)
     if n_steps >= n:
         raise ValueError(f"n_steps = {n_steps} must be less than n = {n}")
     c = float(n) if scale else 1.0
@@ -340,8 +330,8 @@ def adding_problem(n_samples, T, seed=0, dtype=np.float32):
     y : ndarray of shape (N, 1)
         The sum of the two marked values.
     """
-    n_samples = _check_int("n_samples", n_samples, 1)
-    T = _check_int("T", T, 2, "two steps must be marked")
+    n_samples = check_int("n_samples", n_samples, 1)
+    T = check_int("T", T, 2, what="two steps must be marked")
     rng = np.random.default_rng(seed)
     values = rng.uniform(-1.0, 1.0, size=(n_samples, T))
     first = rng.integers(0, T, size=n_samples)
@@ -400,10 +390,10 @@ def sequence_classification(
     y : ndarray of shape (N,), int64
         The class of each sequence, in 0 .. n_classes-1.
     """
-    n_samples = _check_int("n_samples", n_samples, 1)
-    n_steps = _check_int("n_steps", n_steps, 2, "a trend needs two steps")
-    n_classes = _check_int("n_classes", n_classes, 2)
-    n_features = _check_int("n_features", n_features, n_classes, "one trend feature per class")
+    n_samples = check_int("n_samples", n_samples, 1)
+    n_steps = check_int("n_steps", n_steps, 2, what="a trend needs two steps")
+    n_classes = check_int("n_classes", n_classes, 2)
+    n_features = check_int("n_features", n_features, n_classes, what="one trend feature per class")
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.arange(n_samples) % n_classes).astype(np.int64)
     offset = rng.standard_normal((n_samples, 1, n_features))

@@ -23,22 +23,15 @@ Row b of window k + 1 therefore continues row b of window k exactly, so the fina
 of row b after window k is the right initial state for row b of window k + 1.
 """
 
-import numbers
 from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
 
+from coursekit._validate import check_int
+
 DEFAULT_TEXT = "alice_in_wonderland"
 """Lewis Carroll, *Alice's Adventures in Wonderland* (1865), 144 600 characters."""
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _shipped_texts():
@@ -238,8 +231,8 @@ def bptt_windows(ids, batch_size, n_steps):
         raise ValueError(f"ids has shape {ids.shape}, expected a 1-D array of shape (N,)")
     if ids.size and not np.issubdtype(ids.dtype, np.integer):
         raise TypeError(f"ids must be integers, got dtype {ids.dtype}")
-    B = _check_int("batch_size", batch_size, 1)
-    T = _check_int("n_steps", n_steps, 1)
+    B = check_int("batch_size", batch_size, 1)
+    T = check_int("n_steps", n_steps, 1)
     R = (len(ids) - 1) // B
     K = R // T
     if K == 0:

@@ -22,10 +22,11 @@ front, so that an encoder's final state is the state right after the last word.
 """
 
 import enum
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from coursekit._validate import check_int
 
 PAD, START, END = "<pad>", "<s>", "</s>"
 SPECIALS = (PAD, START, END)
@@ -81,15 +82,6 @@ class Seq2SeqArrays:
     source: np.ndarray
     decoder_input: np.ndarray
     decoder_target: np.ndarray
-
-
-def _check_int(name, value, minimum, maximum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise ValueError(f"{name} must be at least {minimum}{upper}, got {value}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -211,7 +203,7 @@ def number_to_words(n):
     words : str
         Lower case, words separated by single spaces.
     """
-    n = _check_int("n", n, 0, MAX_NUMBER)
+    n = check_int("n", n, 0, MAX_NUMBER)
     thousands, rest = divmod(n, 1000)
     if not thousands:
         return _below_thousand(rest)
@@ -259,9 +251,9 @@ def train_test_pairs(n_train, n_test, max_number=MAX_NUMBER, seed=0):
     split : Split
         ``split.train[i] == Pair(number_to_words(k), str(k))`` for a drawn number k.
     """
-    n_train = _check_int("n_train", n_train, 1)
-    n_test = _check_int("n_test", n_test, 1)
-    max_number = _check_int("max_number", max_number, 1, MAX_NUMBER)
+    n_train = check_int("n_train", n_train, 1)
+    n_test = check_int("n_test", n_test, 1)
+    max_number = check_int("max_number", max_number, 1, MAX_NUMBER)
     if n_train + n_test > max_number + 1:
         raise ValueError(
             f"n_train + n_test = {n_train + n_test} distinct numbers cannot be drawn from "
@@ -290,7 +282,7 @@ def pad(sequences, length, side):
     """
     if not isinstance(side, Side):
         raise TypeError(f"side must be a Side, got {side!r}")
-    length = _check_int("length", length, 1)
+    length = check_int("length", length, 1)
     out = np.full((len(sequences), length), PAD_ID, dtype=np.int64)
     for row, ids in enumerate(sequences):
         if len(ids) > length:
